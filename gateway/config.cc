@@ -1,0 +1,61 @@
+#include "gateway/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+namespace saltgw::gateway {
+
+using salt_ipc::ErrorKind;
+using salt_ipc::make_error;
+
+salt_ipc::Status load_config_file(const std::string& path, Config& c) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    return make_error(ErrorKind::kConfig, "cannot read config file " + path);
+  } catch (const YAML::Exception& e) {
+    return make_error(ErrorKind::kConfig, "config file " + path + ": " + e.what());
+  }
+  c.config_file = path;
+  if (!root || root.IsNull()) return salt_ipc::Ok{};
+  if (!root.IsMap()) return make_error(ErrorKind::kConfig, "config file " + path + " is not a YAML mapping");
+  std::string key;
+  try {
+    for (const auto& kv : root) {
+      key = kv.first.as<std::string>();
+      const YAML::Node& v = kv.second;
+      if (key == "listen") c.listen = v.as<std::string>();
+      else if (key == "minion_config") c.minion_config = v.as<std::string>();
+      else if (key == "dispatch") c.dispatch = v.as<std::string>();
+      else if (key == "job_timeout") c.job_timeout_s = v.as<double>();
+      else if (key == "log_root") c.log_root = v.as<std::string>();
+      else if (key == "auth") c.auth = v.as<std::string>();
+      else if (key == "cors") c.cors = v.as<bool>();
+      else if (key == "secret_file") c.secret_file = v.as<std::string>();
+      else if (key == "threads") c.threads = v.as<int>();
+      else if (key == "max_body_bytes") c.max_body_bytes = v.as<size_t>();
+      else if (key == "log_level") c.log_level = v.as<std::string>();
+      else return make_error(ErrorKind::kConfig, "config file " + path + ": unknown key '" + key + "'");
+    }
+  } catch (const YAML::Exception& e) {
+    return make_error(ErrorKind::kConfig, "config file " + path + ": bad value for '" + key + "'");
+  }
+  return validate(c);
+}
+
+salt_ipc::Status validate(const Config& c) {
+  auto bad = [](const std::string& key, const std::string& why) {
+    return make_error(ErrorKind::kConfig, "config: '" + key + "' " + why);
+  };
+  if (c.dispatch != "schedule")
+    return bad("dispatch", "must be 'schedule' (got '" + c.dispatch + "')");
+  if (!(c.job_timeout_s > 0 && c.job_timeout_s <= 86400)) return bad("job_timeout", "must be between 0 and 86400 seconds");
+  if (c.auth != "open" && c.auth != "required") return bad("auth", "must be 'open' or 'required'");
+  if (c.threads < 1 || c.threads > 64) return bad("threads", "must be between 1 and 64");
+  if (c.max_body_bytes < 1024 || c.max_body_bytes > (256u << 20)) return bad("max_body_bytes", "must be between 1 KiB and 256 MiB");
+  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warning" && c.log_level != "error")
+    return bad("log_level", "must be debug, info, warning or error");
+  return salt_ipc::Ok{};
+}
+
+}  // namespace saltgw::gateway

@@ -1,0 +1,37 @@
+// saltgw's one configuration object.
+//
+// Sources, later ones winning: built-in defaults, the YAML file
+// (/etc/saltgw/saltgw.yaml or --config PATH; a missing default file is fine,
+// a missing explicit one is an error), then command-line flags. Unknown keys
+// and bad values stop start-up with a message naming the key.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "salt_ipc/error.h"
+
+namespace saltgw::gateway {
+
+struct Config {
+  std::string config_file;                        // where it was read from ("" = none)
+  std::string listen = "0.0.0.0:9000";
+  std::string minion_config = "/etc/salt/minion";
+  std::string dispatch = "schedule";              // schedule (engine, minion_job, auto: later)
+  double job_timeout_s = 300;                     // per job
+  std::string log_root = "/var/log";
+  std::string auth = "open";                      // open | required
+  bool cors = true;
+  std::string secret_file = "/var/lib/saltgw/secret";
+  int threads = 2;                                // HTTP worker threads
+  size_t max_body_bytes = 1u << 20;
+  std::string log_level = "info";                 // debug | info | warning | error
+};
+
+// Applies the YAML file at `path` onto `config`.
+salt_ipc::Status load_config_file(const std::string& path, Config& config);
+
+// Validates cross-field constraints (values in range, enum values).
+salt_ipc::Status validate(const Config& config);
+
+}  // namespace saltgw::gateway

@@ -1,0 +1,194 @@
+// saltgw: the AutoPi Local API on port 9000, served natively over the local
+// Salt minion's own sockets. This file is the composition root: it reads the
+// configuration, builds the pieces, owns the threads and shuts them down.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#ifdef SALTGW_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "gateway/config.h"
+#include "rest/api.h"
+#include "rest/http_server.h"
+#include "rest/jwt.h"
+#include "salt_ipc/event_bus.h"
+#include "salt_ipc/jid.h"
+#include "salt_ipc/log.h"
+#include "salt_ipc/minion_config.h"
+#include "salt_ipc/schedule_strategy.h"
+
+namespace {
+
+using namespace saltgw;
+
+const char* kUsage = R"(Usage: saltgw [OPTIONS]
+
+Serves the AutoPi Local API (REST, port 9000) by running Salt functions on the
+local minion over its event bus.
+
+Options:
+  --config PATH          saltgw YAML config (default /etc/saltgw/saltgw.yaml)
+  --minion-config PATH   the minion's config (default /etc/salt/minion)
+  --listen ADDR:PORT     address to serve on (default 0.0.0.0:9000)
+  --log-root DIR         folder /download_log/ serves from (default /var/log)
+  --secret-file PATH     JWT signing secret, created 0600 when missing
+  --auth open|required   require a token on every route but / and /auth/login/
+  --job-timeout SECONDS  per-job timeout (default 300)
+  --log-level LEVEL      debug, info, warning or error (default info)
+  --version              print the version and exit
+  --help                 print this help and exit
+)";
+
+std::mutex g_log_mu;
+int g_log_level = 1;
+
+void log_line(const char* level, std::string_view msg) {
+  std::lock_guard<std::mutex> lock(g_log_mu);
+  std::fprintf(stderr, "saltgw[%d] %s: %.*s\n", static_cast<int>(::getpid()), level,
+               static_cast<int>(msg.size()), msg.data());
+}
+
+int fail(const std::string& msg) {
+  log_line("error", msg);
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gateway::Config cfg;
+  std::string config_path;
+  bool explicit_config = false;
+  std::vector<std::pair<std::string, std::string>> overrides;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (a == "--version") {
+      std::printf("saltgw %s\n", SALTGW_VERSION);
+      return 0;
+    }
+    std::string val;
+    auto eq = a.find('=');
+    if (a.rfind("--", 0) == 0 && eq != std::string::npos) {
+      val = a.substr(eq + 1);
+      a = a.substr(0, eq);
+    } else if (i + 1 < argc) {
+      val = argv[++i];
+    } else {
+      return fail("option " + a + " needs a value (see --help)");
+    }
+    if (a == "--config") config_path = val, explicit_config = true;
+    else if (a == "--minion-config" || a == "--listen" || a == "--log-root" || a == "--secret-file" ||
+             a == "--auth" || a == "--job-timeout" || a == "--log-level" || a == "--dispatch")
+      overrides.emplace_back(a, val);
+    else return fail("unknown option " + a + " (see --help)");
+  }
+  if (!explicit_config) config_path = "/etc/saltgw/saltgw.yaml";
+  if (explicit_config || std::filesystem::exists(config_path)) {
+    if (auto st = gateway::load_config_file(config_path, cfg); !st) return fail(st.error().message);
+  }
+  for (auto& [k, v] : overrides) {
+    if (k == "--minion-config") cfg.minion_config = v;
+    else if (k == "--listen") cfg.listen = v;
+    else if (k == "--log-root") cfg.log_root = v;
+    else if (k == "--secret-file") cfg.secret_file = v;
+    else if (k == "--auth") cfg.auth = v;
+    else if (k == "--dispatch") cfg.dispatch = v;
+    else if (k == "--log-level") cfg.log_level = v;
+    else if (k == "--job-timeout") {
+      try {
+        cfg.job_timeout_s = std::stod(v);
+      } catch (...) {
+        return fail("--job-timeout needs a number of seconds");
+      }
+    }
+  }
+  if (auto st = gateway::validate(cfg); !st) return fail(st.error().message);
+  g_log_level = cfg.log_level == "debug" ? 0 : cfg.log_level == "info" ? 1 : cfg.log_level == "warning" ? 2 : 3;
+
+  salt_ipc::set_log_sink([](salt_ipc::LogLevel level, std::string_view msg) {
+    static const char* names[] = {"debug", "info", "warning", "error"};
+    int l = static_cast<int>(level);
+    if (l >= g_log_level) log_line(names[l], msg);
+  });
+
+  auto minion = salt_ipc::load_minion_config(cfg.minion_config);
+  if (!minion) return fail(minion.error().message);
+  auto endpoints = salt_ipc::bus_endpoints(minion.value());
+  if (!endpoints) return fail(endpoints.error().message);
+  auto signer = rest::JwtSigner::open(cfg.secret_file);
+  if (!signer) return fail(signer.error().message);
+
+  // Block the signals we wait for before any thread starts.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  salt_ipc::EventBusOptions bus_opts;
+  bus_opts.endpoints = endpoints.value();
+  salt_ipc::EventBus bus(bus_opts);
+  salt_ipc::JidGenerator jids;
+  auto strategy = std::make_unique<salt_ipc::ScheduleStrategy>(
+      bus, jids, salt_ipc::ScheduleOptions{minion->max_event_size, "saltgw_"});
+  bus.start();
+
+  rest::ApiOptions api_opts;
+  api_opts.minion_id = minion->id;
+  api_opts.log_root = cfg.log_root;
+  api_opts.auth_required = cfg.auth == "required";
+  api_opts.job_timeout = std::chrono::milliseconds(static_cast<int64_t>(cfg.job_timeout_s * 1000));
+  api_opts.dispatch_name = std::string(strategy->name());
+  rest::LocalApi api(api_opts, *strategy, signer.value());
+
+  rest::ServerOptions srv_opts;
+  srv_opts.listen = cfg.listen;
+  srv_opts.threads = cfg.threads;
+  srv_opts.max_body_bytes = cfg.max_body_bytes;
+  srv_opts.cors = cfg.cors;
+  rest::HttpServer server(srv_opts, api, [](const std::string& line) { log_line("access", line); });
+  if (auto st = server.start(); !st) return fail(st.error().message);
+
+  log_line("info", "saltgw " SALTGW_VERSION " serving the Local API on " + cfg.listen +
+                       " for unit " + api.unit_id().display() + " (minion config " +
+                       cfg.minion_config + ", dispatch " + std::string(strategy->name()) +
+                       ", bus " + endpoints->describe() + ")");
+#ifdef SALTGW_HAVE_SYSTEMD
+  sd_notify(0, "READY=1");
+#endif
+
+  for (;;) {
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    if (sig == SIGHUP) {
+      log_line("info", "SIGHUP: configuration reload is not supported yet; restart to apply changes");
+      continue;
+    }
+    log_line("info", std::string("received ") + strsignal(sig) + ", shutting down");
+    break;
+  }
+#ifdef SALTGW_HAVE_SYSTEMD
+  sd_notify(0, "STOPPING=1");
+#endif
+  server.stop();
+  strategy.reset();  // answers jobs still in flight
+  bus.stop();
+  return 0;
+}

@@ -1,0 +1,154 @@
+#include "rest/json.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cmath>
+#include <cstdio>
+
+namespace saltgw::rest {
+
+using salt_ipc::Bytes;
+using salt_ipc::ErrorKind;
+using salt_ipc::List;
+using salt_ipc::make_error;
+using salt_ipc::Map;
+using salt_ipc::Result;
+
+namespace {
+
+Result<Value> convert(const rapidjson::Value& j, size_t depth_left) {
+  if (depth_left == 0)
+    return make_error(ErrorKind::kInvalidArgument, "JSON nested too deeply");
+  switch (j.GetType()) {
+    case rapidjson::kNullType: return Value();
+    case rapidjson::kFalseType: return Value(false);
+    case rapidjson::kTrueType: return Value(true);
+    case rapidjson::kNumberType:
+      if (j.IsInt64()) return Value(static_cast<int64_t>(j.GetInt64()));
+      return Value(j.GetDouble());
+    case rapidjson::kStringType: return Value(std::string(j.GetString(), j.GetStringLength()));
+    case rapidjson::kArrayType: {
+      List l;
+      l.reserve(j.Size());
+      for (const auto& e : j.GetArray()) {
+        auto v = convert(e, depth_left - 1);
+        if (!v) return v;
+        l.push_back(std::move(v).value());
+      }
+      return Value(std::move(l));
+    }
+    case rapidjson::kObjectType: {
+      Map m;
+      for (const auto& kv : j.GetObject()) {
+        auto v = convert(kv.value, depth_left - 1);
+        if (!v) return v;
+        m.insert_or_assign(std::string(kv.name.GetString(), kv.name.GetStringLength()),
+                           std::move(v).value());
+      }
+      return Value(std::move(m));
+    }
+  }
+  return make_error(ErrorKind::kInvalidArgument, "unsupported JSON value");
+}
+
+// Copies s into out, replacing invalid UTF-8 sequences with U+FFFD.
+std::string sanitize_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = len > 0 && i + len <= s.size();
+    for (size_t k = 1; ok && k < len; ++k)
+      ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    if (ok && len > 1) {
+      uint32_t cp = c & (0x7F >> len);
+      for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+      static const uint32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
+      ok = cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+    }
+    if (ok) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      out.append("\xEF\xBF\xBD");
+      i += 1;
+    }
+  }
+  return out;
+}
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>,
+                                 rapidjson::CrtAllocator, rapidjson::kWriteNanAndInfFlag>;
+
+void write(const Value& v, Writer& w) {
+  struct V {
+    Writer& w;
+    void operator()(std::nullptr_t) { w.Null(); }
+    void operator()(bool b) { w.Bool(b); }
+    void operator()(int64_t i) { w.Int64(i); }
+    void operator()(double d) {
+      if (!std::isfinite(d)) w.Null();
+      else w.Double(d);
+    }
+    void str(std::string_view s) {
+      std::string clean = sanitize_utf8(s);
+      w.String(clean.data(), static_cast<rapidjson::SizeType>(clean.size()));
+    }
+    void operator()(const std::string& s) { str(s); }
+    void operator()(const Bytes& b) { str(b.data); }
+    void operator()(const List& l) {
+      w.StartArray();
+      for (const auto& e : l) write(e, w);
+      w.EndArray();
+    }
+    void operator()(const Map& m) {
+      w.StartObject();
+      for (const auto& [k, e] : m) {
+        str(k);
+        write(e, w);
+      }
+      w.EndObject();
+    }
+  };
+  std::visit(V{w}, v.storage());
+}
+
+}  // namespace
+
+Result<Value> json_parse(std::string_view text, size_t max_depth) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
+      text.data(), text.size());
+  if (doc.HasParseError()) {
+    return make_error(ErrorKind::kInvalidArgument,
+                      std::string("malformed JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
+                          " (at byte " + std::to_string(doc.GetErrorOffset()) + ")");
+  }
+  return convert(doc, max_depth);
+}
+
+void json_write(const Value& v, std::string& out) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  write(v, w);
+  out.append(buf.GetString(), buf.GetSize());
+}
+
+std::string json_write(const Value& v) {
+  std::string out;
+  json_write(v, out);
+  return out;
+}
+
+std::string json_error_body(std::string_view message, std::string_view kind) {
+  salt_ipc::Map m{{"error", Value(std::string(message))}};
+  if (!kind.empty()) m["kind"] = Value(std::string(kind));
+  return json_write(Value(std::move(m)));
+}
+
+}  // namespace saltgw::rest

@@ -1,0 +1,62 @@
+// Jobs: what is asked of the minion and what comes back.
+//
+// A Strategy (schedule, engine, minion_job) turns a JobRequest into a job on
+// the minion and calls the JobCallback exactly once with the JobResult or an
+// Error. The callback runs on the strategy's I/O thread (or, for an error
+// found before anything was sent, on the caller's thread before submit()
+// returns); it must not block.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "salt_ipc/error.h"
+#include "salt_ipc/value.h"
+
+namespace saltgw::salt_ipc {
+
+struct JobRequest {
+  std::string fun;   // "module.function"
+  List args;         // positional arguments
+  Map kwargs;        // keyword arguments
+  std::chrono::milliseconds timeout{std::chrono::seconds(60)};
+};
+
+struct JobResult {
+  std::string jid;
+  std::string fun;
+  Value ret;          // the function's return value ("return")
+  bool success = false;
+  int retcode = 0;
+};
+
+using JobCallback = std::function<void(Result<JobResult>)>;
+
+// Interface every dispatch strategy implements. Thread-safe.
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  virtual std::string_view name() const = 0;
+  // Starts the job and returns its jid. `done` is called exactly once.
+  virtual std::string submit(JobRequest request, JobCallback done) = 0;
+  // Number of jobs submitted and not yet completed.
+  virtual size_t in_flight() const = 0;
+};
+
+// Function names Salt accepts: "mod.fun" with word characters, dots allowed
+// in the module part (e.g. "state.sls", "network.wlan.x" is not a function).
+bool is_valid_function_name(std::string_view fun);
+
+}  // namespace saltgw::salt_ipc
+
+namespace saltgw::salt_ipc {
+
+// Turns a minion's answer into the caller's outcome: a JobResult when Salt
+// reports success, else an Error whose kind says what went wrong (unknown
+// function, trimmed result, function failure) and whose message carries
+// Salt's own words. `max_event_size` is quoted in the trimmed-result message.
+Result<JobResult> settle_result(JobResult result, int64_t max_event_size);
+
+}  // namespace saltgw::salt_ipc

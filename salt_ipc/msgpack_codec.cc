@@ -1,0 +1,140 @@
+#include "salt_ipc/msgpack_codec.h"
+#include "salt_ipc/msgpack_internal.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <msgpack.hpp>
+
+namespace saltgw::salt_ipc {
+
+namespace {
+
+struct StringBuffer {
+  std::string& out;
+  void write(const char* data, size_t n) { out.append(data, n); }
+};
+
+void encode(const Value& v, msgpack::packer<StringBuffer>& pk) {
+  struct V {
+    msgpack::packer<StringBuffer>& pk;
+    void operator()(std::nullptr_t) { pk.pack_nil(); }
+    void operator()(bool b) { b ? pk.pack_true() : pk.pack_false(); }
+    void operator()(int64_t i) { pk.pack_int64(i); }
+    void operator()(double d) { pk.pack_double(d); }
+    void operator()(const std::string& s) {
+      pk.pack_str(static_cast<uint32_t>(s.size()));
+      pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
+    }
+    void operator()(const Bytes& b) {
+      pk.pack_bin(static_cast<uint32_t>(b.data.size()));
+      pk.pack_bin_body(b.data.data(), static_cast<uint32_t>(b.data.size()));
+    }
+    void operator()(const List& l) {
+      pk.pack_array(static_cast<uint32_t>(l.size()));
+      for (const auto& e : l) encode(e, pk);
+    }
+    void operator()(const Map& m) {
+      pk.pack_map(static_cast<uint32_t>(m.size()));
+      for (const auto& [k, e] : m) {
+        (*this)(k);
+        encode(e, pk);
+      }
+    }
+  };
+  std::visit(V{pk}, v.storage());
+}
+
+Result<std::string> key_string(const msgpack::object& o) {
+  switch (o.type) {
+    case msgpack::type::STR: return std::string(o.via.str.ptr, o.via.str.size);
+    case msgpack::type::BIN: return std::string(o.via.bin.ptr, o.via.bin.size);
+    case msgpack::type::POSITIVE_INTEGER: return std::to_string(o.via.u64);
+    case msgpack::type::NEGATIVE_INTEGER: return std::to_string(o.via.i64);
+    case msgpack::type::BOOLEAN: return std::string(o.via.boolean ? "true" : "false");
+    case msgpack::type::NIL: return std::string("null");
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.17g", o.via.f64);
+      return std::string(buf);
+    }
+    default:
+      return make_error(ErrorKind::kProtocol, "msgpack map key of unsupported type");
+  }
+}
+
+}  // namespace
+
+void msgpack_encode(const Value& v, std::string& out) {
+  StringBuffer buf{out};
+  msgpack::packer<StringBuffer> pk(buf);
+  encode(v, pk);
+}
+
+std::string msgpack_encode(const Value& v) {
+  std::string out;
+  msgpack_encode(v, out);
+  return out;
+}
+
+Result<Value> msgpack_object_to_value(const msgpack::object& o, size_t max_depth) {
+  if (max_depth == 0) return make_error(ErrorKind::kProtocol, "msgpack nesting too deep");
+  switch (o.type) {
+    case msgpack::type::NIL: return Value();
+    case msgpack::type::BOOLEAN: return Value(o.via.boolean);
+    case msgpack::type::POSITIVE_INTEGER:
+      if (o.via.u64 > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+        return Value(static_cast<double>(o.via.u64));
+      return Value(static_cast<int64_t>(o.via.u64));
+    case msgpack::type::NEGATIVE_INTEGER: return Value(static_cast<int64_t>(o.via.i64));
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64: return Value(o.via.f64);
+    case msgpack::type::STR: return Value(std::string(o.via.str.ptr, o.via.str.size));
+    case msgpack::type::BIN: return Value(Bytes{std::string(o.via.bin.ptr, o.via.bin.size)});
+    case msgpack::type::EXT: return Value(Bytes{std::string(o.via.ext.data(), o.via.ext.size)});
+    case msgpack::type::ARRAY: {
+      List l;
+      l.reserve(o.via.array.size);
+      for (uint32_t i = 0; i < o.via.array.size; ++i) {
+        auto e = msgpack_object_to_value(o.via.array.ptr[i], max_depth - 1);
+        if (!e) return e.error();
+        l.push_back(std::move(e).value());
+      }
+      return Value(std::move(l));
+    }
+    case msgpack::type::MAP: {
+      Map m;
+      for (uint32_t i = 0; i < o.via.map.size; ++i) {
+        auto k = key_string(o.via.map.ptr[i].key);
+        if (!k) return k.error();
+        auto e = msgpack_object_to_value(o.via.map.ptr[i].val, max_depth - 1);
+        if (!e) return e.error();
+        m.insert_or_assign(std::move(k).value(), std::move(e).value());
+      }
+      return Value(std::move(m));
+    }
+  }
+  return make_error(ErrorKind::kProtocol, "unknown msgpack type");
+}
+
+Result<Value> msgpack_decode(std::string_view bytes, const DecodeLimits& limits) {
+  if (bytes.size() > limits.max_bytes)
+    return make_error(ErrorKind::kProtocol, "msgpack message larger than limit");
+  try {
+    std::size_t off = 0;
+    msgpack::unpack_limit lim(limits.max_elements, limits.max_elements, limits.max_bytes,
+                              limits.max_bytes, limits.max_bytes, limits.max_depth);
+    msgpack::object_handle oh =
+        msgpack::unpack(bytes.data(), bytes.size(), off, nullptr, nullptr, lim);
+    if (off != bytes.size())
+      return make_error(ErrorKind::kProtocol, "trailing bytes after msgpack object");
+    return msgpack_object_to_value(oh.get(), limits.max_depth + 1);
+  } catch (const msgpack::insufficient_bytes&) {
+    return make_error(ErrorKind::kProtocol, "truncated msgpack object");
+  } catch (const std::exception& e) {
+    return make_error(ErrorKind::kProtocol, std::string("malformed msgpack: ") + e.what());
+  }
+}
+
+}  // namespace saltgw::salt_ipc

@@ -1,0 +1,36 @@
+// Value <-> msgpack, the one place where saltgw converts between the two.
+//
+// Encoding follows Salt's use_bin_type=True convention (Salt 2018.3+ IPC):
+// text as msgpack str, Bytes as bin. Decoding accepts every convention Salt
+// has used: str or raw for text (Python 2 era minions pack everything as raw
+// str), bin for bytes. Non-string map keys are turned into the strings JSON
+// would use (1 -> "1", true -> "true", nil -> "null").
+//
+// Unsigned integers above INT64_MAX decode as double. Ext types decode as Bytes.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "salt_ipc/error.h"
+#include "salt_ipc/value.h"
+
+namespace saltgw::salt_ipc {
+
+// Bounds applied while decoding untrusted msgpack.
+struct DecodeLimits {
+  size_t max_bytes = 256u << 20;  // one message (str/bin/ext sizes, whole frame)
+  size_t max_depth = 256;         // nesting of arrays/maps
+  size_t max_elements = 16u << 20;
+};
+
+// Appends the msgpack encoding of v to out.
+void msgpack_encode(const Value& v, std::string& out);
+std::string msgpack_encode(const Value& v);
+
+// Decodes exactly one msgpack object that fills `bytes` (trailing bytes are an
+// error). Errors are kProtocol with the reason.
+Result<Value> msgpack_decode(std::string_view bytes, const DecodeLimits& limits = {});
+
+}  // namespace saltgw::salt_ipc

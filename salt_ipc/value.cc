@@ -1,0 +1,76 @@
+#include "salt_ipc/value.h"
+
+#include <cstdio>
+
+namespace saltgw::salt_ipc {
+
+const Value* Value::find(std::string_view key) const {
+  if (!is_map()) return nullptr;
+  const auto& m = as_map();
+  auto it = m.find(key);
+  return it == m.end() ? nullptr : &it->second;
+}
+
+std::string_view Value::text() const {
+  if (is_string()) return as_string();
+  if (is_bytes()) return as_bytes().data;
+  return {};
+}
+
+namespace {
+void render(const Value& v, std::string& out) {
+  struct V {
+    std::string& out;
+    void operator()(std::nullptr_t) { out += "None"; }
+    void operator()(bool b) { out += b ? "True" : "False"; }
+    void operator()(int64_t i) { out += std::to_string(i); }
+    void operator()(double d) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.17g", d);
+      out += buf;
+    }
+    void operator()(const std::string& s) { out += "'" + s + "'"; }
+    void operator()(const Bytes& b) { out += "b'" + b.data + "'"; }
+    void operator()(const List& l) {
+      out += "[";
+      for (size_t i = 0; i < l.size(); ++i) {
+        if (i) out += ", ";
+        render(l[i], out);
+      }
+      out += "]";
+    }
+    void operator()(const Map& m) {
+      out += "{";
+      bool first = true;
+      for (const auto& [k, val] : m) {
+        if (!first) out += ", ";
+        first = false;
+        out += "'" + k + "': ";
+        render(val, out);
+      }
+      out += "}";
+    }
+  };
+  std::visit(V{out}, v.storage());
+}
+}  // namespace
+
+std::string Value::debug_string() const {
+  std::string out;
+  render(*this, out);
+  return out;
+}
+
+bool contains_string(const Value& v, std::string_view needle) {
+  if (v.is_string()) return v.as_string() == needle;
+  if (v.is_list()) {
+    for (const auto& e : v.as_list())
+      if (contains_string(e, needle)) return true;
+  } else if (v.is_map()) {
+    for (const auto& [k, e] : v.as_map())
+      if (contains_string(e, needle)) return true;
+  }
+  return false;
+}
+
+}  // namespace saltgw::salt_ipc

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs everything saltgw needs to build, run and test on a fresh Debian 12
+# machine: the C++ toolchain and libraries from Debian's packages, and a Python
+# virtual environment with Salt from PyPI for the sandbox minion.
+#
+#   SALT_VERSION   Salt release for the sandbox (default: 3006 LTS, pinned)
+#   SALTGW_VENV    where the virtual environment goes (default: .venv/salt-$SALT_VERSION)
+#
+# Idempotent: packages already present are not installed again.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+SALT_VERSION=${SALT_VERSION:-3006.23}
+
+apt_pkgs=(build-essential meson ninja-build pkgconf
+  libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libsodium-dev libpistache-dev
+  rapidjson-dev libgtest-dev libgmock-dev libyaml-cpp-dev libsystemd-dev
+  curl wrk python3-venv)
+
+missing=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  echo "deps: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Salt 3006 is built and tested on Python 3.10; newer releases run on 3.11+.
+pick_python() {
+  local major=${SALT_VERSION%%.*}
+  local cands=()
+  if [ "$major" -le 3006 ]; then cands=(python3.10 python3.11 python3); else cands=(python3.11 python3.12 python3.10 python3); fi
+  for c in "${cands[@]}"; do
+    if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+      command -v "$c"; return 0
+    fi
+    for root in /root/.pyenv/versions "$HOME/.pyenv/versions"; do
+      for p in "$root"/${c#python}*/bin/python3; do
+        [ -x "$p" ] && "$p" -c 'import venv, ensurepip' >/dev/null 2>&1 && { echo "$p"; return 0; }
+      done
+    done
+  done
+  command -v python3
+}
+
+venv=${SALTGW_VENV:-$here/.venv/salt-$SALT_VERSION}
+if [ ! -x "$venv/bin/salt-minion" ] || ! "$venv/bin/python" -c "import salt.version,sys; sys.exit(0 if salt.version.__version__=='$SALT_VERSION' else 1)" 2>/dev/null; then
+  py=$(pick_python)
+  echo "deps: creating $venv with $py ($("$py" --version 2>&1)) and salt==$SALT_VERSION" >&2
+  rm -rf "$venv"
+  "$py" -m venv "$venv"
+  "$venv/bin/pip" install -q --upgrade pip wheel >/dev/null
+  # Salt's PyPI wheels do not always declare their requirements: install them
+  # explicitly (scripts/salt-requirements.txt), then Salt itself.
+  "$venv/bin/pip" install -q -r "$here/scripts/salt-requirements.txt" >&2
+  "$venv/bin/pip" install -q "salt==$SALT_VERSION" >&2
+fi
+echo "$venv"

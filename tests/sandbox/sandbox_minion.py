@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""The sandbox minion: a real, unmodified, masterless salt-minion in a folder.
+
+Run with the Python of the Salt virtual environment (scripts/deps.sh makes it):
+
+    sandbox_minion.py start  DIR [--id ID] [--ipc-mode tcp] [--set key=yaml ...]
+    sandbox_minion.py stop   DIR
+    sandbox_minion.py restart DIR
+    sandbox_minion.py status DIR
+
+`start` writes DIR/etc/salt/minion (its own root_dir, sock_dir, cachedir,
+pki_dir, log file, a UUID-style id, file_roots with the test states of
+tests/sandbox/states), starts salt-minion in its own session, and returns only
+when the minion has run a job: a test.ping pushed through its event bus with
+the schedule mechanism came back. It prints the config path. `stop` sends
+SIGTERM, waits, then SIGKILL; no process or socket is left behind.
+"""
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def conf_path(d):
+    return os.path.join(d, "etc", "salt", "minion")
+
+
+def pid_path(d):
+    return os.path.join(d, "sandbox.pid")
+
+
+def write_config(d, minion_id, ipc_mode, extra):
+    os.makedirs(os.path.join(d, "etc", "salt", "minion.d"), exist_ok=True)
+    states = os.path.join(d, "states")
+    if not os.path.isdir(states):
+        shutil.copytree(os.path.join(HERE, "states"), states)
+    os.makedirs(os.path.join(d, "log"), exist_ok=True)
+    os.makedirs(os.path.join(d, "extmods"), exist_ok=True)
+    lines = [
+        f"id: {minion_id}",
+        "master_type: disable",
+        "file_client: local",
+        f"root_dir: {d}",
+        f"sock_dir: {d}/run/minion",
+        f"pki_dir: {d}/pki/minion",
+        f"cachedir: {d}/cache/minion",
+        f"extension_modules: {d}/extmods",
+        f"log_file: {d}/log/minion",
+        "log_level_logfile: info",
+        f"pidfile: {d}/run/salt-minion.pid",
+        "file_roots:",
+        "  base:",
+        f"    - {states}",
+        "pillar_roots:",
+        "  base:",
+        f"    - {d}/pillar",
+        "enable_fqdns_grains: false",
+        "grains_cache: false",
+        "cache_jobs: true",
+        f"ipc_mode: {ipc_mode}",
+    ]
+    if ipc_mode == "tcp":
+        lines += [f"tcp_pub_port: {extra.pop('tcp_pub_port', 45100)}",
+                  f"tcp_pull_port: {extra.pop('tcp_pull_port', 45101)}"]
+    for k, v in extra.items():
+        lines.append(f"{k}: {v}")
+    with open(conf_path(d), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    # Salt also keeps the id in minion_id beside the config.
+    with open(os.path.join(d, "etc", "salt", "minion_id"), "w") as f:
+        f.write(minion_id + "\n")
+    os.makedirs(os.path.join(d, "pillar"), exist_ok=True)
+
+
+def running_pid(d):
+    try:
+        pid = int(open(pid_path(d)).read().strip())
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError):
+        return None
+
+
+def wait_ready(d, timeout):
+    """Ready = a test.ping through the scheduler over the bus came back."""
+    import salt.config
+    import salt.utils.event
+
+    opts = salt.config.minion_config(conf_path(d))
+    deadline = time.time() + timeout
+    last = "sockets not there yet"
+    while time.time() < deadline:
+        if running_pid(d) is None:
+            raise SystemExit(f"sandbox: salt-minion exited; see {d}/log/minion and {d}/minion.out")
+        try:
+            with salt.utils.event.get_event("minion", opts=opts, listen=True,
+                                            raise_errors=True) as ev:
+                name = f"sandbox_ready_{uuid.uuid4().hex}"
+                sched = {name: {"function": "test.ping", "enabled": False,
+                                "jid_include": True, "maxrunning": 1, "name": name}}
+                ev.fire_event({"func": "add", "persist": False, "schedule": sched},
+                              "manage_schedule")
+                ev.fire_event({"func": "run_job", "name": name}, "manage_schedule")
+                end = time.time() + 5
+                while time.time() < end:
+                    ret = ev.get_event(wait=1, tag="__schedule_return")
+                    if ret and ret.get("schedule") == name:
+                        ev.fire_event({"func": "delete", "name": name, "persist": False},
+                                      "manage_schedule")
+                        return
+                last = "no answer to test.ping yet"
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready yet
+            last = repr(exc)
+        time.sleep(0.3)
+    raise SystemExit(f"sandbox: minion not ready after {timeout}s ({last}); see {d}/log/minion")
+
+
+def start(d, minion_id, ipc_mode, extra, timeout):
+    d = os.path.abspath(d)
+    os.makedirs(d, exist_ok=True)
+    if running_pid(d):
+        print(conf_path(d))
+        return
+    if minion_id is None:
+        existing = os.path.join(d, "etc", "salt", "minion_id")
+        minion_id = open(existing).read().strip() if os.path.exists(existing) else uuid.uuid4().hex
+    write_config(d, minion_id, ipc_mode, extra)
+    minion = os.path.join(os.path.dirname(sys.executable), "salt-minion")
+    out = open(os.path.join(d, "minion.out"), "ab")
+    proc = subprocess.Popen([minion, "-c", os.path.dirname(conf_path(d)), "--log-level=quiet"],
+                            stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                            start_new_session=True)
+    with open(pid_path(d), "w") as f:
+        f.write(str(proc.pid))
+    wait_ready(d, timeout)
+    print(conf_path(d))
+
+
+def stop(d):
+    d = os.path.abspath(d)
+    pid = running_pid(d)
+    if pid is None:
+        return
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except OSError:
+        pass
+    end = time.time() + 15
+    while time.time() < end:
+        try:
+            os.kill(pid, 0)
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+        except OSError:
+            break
+        time.sleep(0.1)
+    else:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    # The process group may hold workers still; make sure none survives.
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    os.unlink(pid_path(d))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("command", choices=["start", "stop", "restart", "status"])
+    ap.add_argument("dir")
+    ap.add_argument("--id")
+    ap.add_argument("--ipc-mode", default="ipc", choices=["ipc", "tcp"])
+    ap.add_argument("--set", action="append", default=[], help="extra minion option key=yaml")
+    ap.add_argument("--timeout", type=float, default=90)
+    a = ap.parse_args()
+    extra = dict(s.split("=", 1) for s in a.set)
+    if a.command == "start":
+        start(a.dir, a.id, a.ipc_mode, extra, a.timeout)
+    elif a.command == "stop":
+        stop(a.dir)
+    elif a.command == "restart":
+        d = os.path.abspath(a.dir)
+        stop(d)
+        # Keep the config as written, including extra options.
+        minion = os.path.join(os.path.dirname(sys.executable), "salt-minion")
+        out = open(os.path.join(d, "minion.out"), "ab")
+        proc = subprocess.Popen([minion, "-c", os.path.dirname(conf_path(d)), "--log-level=quiet"],
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                start_new_session=True)
+        with open(pid_path(d), "w") as f:
+            f.write(str(proc.pid))
+        wait_ready(d, a.timeout)
+        print(conf_path(d))
+    else:
+        pid = running_pid(os.path.abspath(a.dir))
+        print("running" if pid else "stopped")
+        sys.exit(0 if pid else 1)
+
+
+if __name__ == "__main__":
+    main()
