@@ -27,6 +27,7 @@ salt_ipc::Status load_config_file(const std::string& path, Config& c) {
       if (key == "listen") c.listen = v.as<std::string>();
       else if (key == "minion_config") c.minion_config = v.as<std::string>();
       else if (key == "dispatch") c.dispatch = v.as<std::string>();
+      else if (key == "engine_socket") c.engine_socket = v.as<std::string>();
       else if (key == "job_timeout") c.job_timeout_s = v.as<double>();
       else if (key == "log_root") c.log_root = v.as<std::string>();
       else if (key == "auth") c.auth = v.as<std::string>();
@@ -47,8 +48,8 @@ salt_ipc::Status validate(const Config& c) {
   auto bad = [](const std::string& key, const std::string& why) {
     return make_error(ErrorKind::kConfig, "config: '" + key + "' " + why);
   };
-  if (c.dispatch != "schedule")
-    return bad("dispatch", "must be 'schedule' (got '" + c.dispatch + "')");
+  if (c.dispatch != "auto" && c.dispatch != "engine" && c.dispatch != "schedule")
+    return bad("dispatch", "must be auto, engine or schedule (got '" + c.dispatch + "')");
   if (!(c.job_timeout_s > 0 && c.job_timeout_s <= 86400)) return bad("job_timeout", "must be between 0 and 86400 seconds");
   if (c.auth != "open" && c.auth != "required") return bad("auth", "must be 'open' or 'required'");
   if (c.threads < 1 || c.threads > 64) return bad("threads", "must be between 1 and 64");

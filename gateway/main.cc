@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -22,7 +24,9 @@
 #include "rest/api.h"
 #include "rest/http_server.h"
 #include "rest/jwt.h"
+#include "salt_ipc/engine_strategy.h"
 #include "salt_ipc/event_bus.h"
+#include "salt_ipc/function_guard.h"
 #include "salt_ipc/jid.h"
 #include "salt_ipc/log.h"
 #include "salt_ipc/minion_config.h"
@@ -45,6 +49,7 @@ Options:
   --secret-file PATH     JWT signing secret, created 0600 when missing
   --auth open|required   require a token on every route but / and /auth/login/
   --job-timeout SECONDS  per-job timeout (default 300)
+  --dispatch MODE        auto (engine when it answers, else schedule), engine, schedule
   --log-level LEVEL      debug, info, warning or error (default info)
   --version              print the version and exit
   --help                 print this help and exit
@@ -146,9 +151,46 @@ int main(int argc, char** argv) {
   bus_opts.endpoints = endpoints.value();
   salt_ipc::EventBus bus(bus_opts);
   salt_ipc::JidGenerator jids;
-  auto strategy = std::make_unique<salt_ipc::ScheduleStrategy>(
-      bus, jids, salt_ipc::ScheduleOptions{minion->max_event_size, "saltgw_"});
   bus.start();
+
+  // Pick how jobs reach the minion.
+  std::unique_ptr<salt_ipc::Strategy> base;
+  std::string why;
+  if (cfg.dispatch == "engine" || cfg.dispatch == "auto") {
+    salt_ipc::EngineOptions eo;
+    eo.endpoint = cfg.engine_socket.empty() ? salt_ipc::engine_endpoint_for(minion->sock_dir) : cfg.engine_socket;
+    eo.max_event_size = minion->max_event_size;
+    auto engine = std::make_unique<salt_ipc::EngineStrategy>(jids, eo);
+    auto pong = engine->ping(std::chrono::milliseconds(cfg.dispatch == "auto" ? 500 : 2000));
+    if (pong) {
+      why = "executor engine at " + eo.endpoint + " (Salt " + std::string(pong->find("salt_version") ? pong->find("salt_version")->text() : "?") + ")";
+      base = std::move(engine);
+    } else if (cfg.dispatch == "engine") {
+      why = "executor engine at " + eo.endpoint + " NOT answering (" + pong.error().message +
+            "); jobs get 503 until it runs";
+      base = std::move(engine);
+    } else {
+      why = "executor engine not answering at " + eo.endpoint + ", using the minion's scheduler";
+    }
+  }
+  if (!base) {
+    base = std::make_unique<salt_ipc::ScheduleStrategy>(
+        bus, jids, salt_ipc::ScheduleOptions{minion->max_event_size, "saltgw_"});
+    if (why.empty()) why = "the minion's scheduler over the event bus";
+  }
+  auto strategy = std::make_unique<salt_ipc::FunctionGuard>(*base);
+  uint64_t refresh_sub = bus.subscribe("module_refresh", [&strategy](const salt_ipc::Event&) {
+    strategy->invalidate();
+  });
+  // The list loads once the bus (or engine) answers; retry until it has.
+  std::atomic<bool> list_loaded{false};
+  std::thread list_loader([&] {
+    for (int i = 0; i < 600 && strategy->size() == 0 && !list_loaded; ++i) {
+      strategy->refresh();
+      for (int k = 0; k < 20 && strategy->size() == 0 && !list_loaded; ++k)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
 
   rest::ApiOptions api_opts;
   api_opts.minion_id = minion->id;
@@ -168,7 +210,7 @@ int main(int argc, char** argv) {
 
   log_line("info", "saltgw " SALTGW_VERSION " serving the Local API on " + cfg.listen +
                        " for unit " + api.unit_id().display() + " (minion config " +
-                       cfg.minion_config + ", dispatch " + std::string(strategy->name()) +
+                       cfg.minion_config + ", dispatch " + std::string(strategy->name()) + ": " + why +
                        ", bus " + endpoints->describe() + ")");
 #ifdef SALTGW_HAVE_SYSTEMD
   sd_notify(0, "READY=1");
@@ -188,7 +230,11 @@ int main(int argc, char** argv) {
   sd_notify(0, "STOPPING=1");
 #endif
   server.stop();
-  strategy.reset();  // answers jobs still in flight
+  list_loaded = true;
+  list_loader.join();
+  bus.unsubscribe(refresh_sub);
+  strategy.reset();
+  base.reset();  // answers jobs still in flight
   bus.stop();
   return 0;
 }

@@ -1,0 +1,43 @@
+// Refuses unknown functions at once, from a cached copy of the minion's
+// function list, instead of waiting seconds for the minion's loader to say so.
+//
+// FunctionGuard wraps another Strategy. The list is fetched with a
+// `sys.list_functions` job through that strategy (so it works with every
+// dispatch) at start and whenever invalidate() is called (the gateway calls it
+// when the minion fires `module_refresh`). A function missing from a fresh
+// list (younger than `trust_for`) is refused with kUnknownFunction without
+// reaching the minion; when the list is stale or not loaded yet, the job goes
+// through and a reload starts in the background, so a newly synced module is
+// never refused by an old list. Never blocks the caller.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "salt_ipc/job.h"
+
+namespace saltgw::salt_ipc {
+
+class FunctionGuard : public Strategy {
+ public:
+  FunctionGuard(Strategy& inner, std::chrono::seconds trust_for = std::chrono::seconds(300));
+  ~FunctionGuard() override;
+
+  std::string_view name() const override;
+  std::string submit(JobRequest request, JobCallback done) override;
+  size_t in_flight() const override;
+
+  // Starts a background reload of the list.
+  void refresh();
+  // Marks the list stale and reloads it.
+  void invalidate();
+  // Number of functions known (0 until the first load finished).
+  size_t size() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace saltgw::salt_ipc
