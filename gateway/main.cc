@@ -50,6 +50,7 @@ Options:
   --auth open|required   require a token on every route but / and /auth/login/
   --job-timeout SECONDS  per-job timeout (default 300)
   --dispatch MODE        auto (engine when it answers, else schedule), engine, schedule
+  --engine-socket URL    executor engine endpoint (default ipc://<sock_dir>/saltgw.ipc)
   --log-level LEVEL      debug, info, warning or error (default info)
   --version              print the version and exit
   --help                 print this help and exit
@@ -98,7 +99,8 @@ int main(int argc, char** argv) {
     }
     if (a == "--config") config_path = val, explicit_config = true;
     else if (a == "--minion-config" || a == "--listen" || a == "--log-root" || a == "--secret-file" ||
-             a == "--auth" || a == "--job-timeout" || a == "--log-level" || a == "--dispatch")
+             a == "--auth" || a == "--job-timeout" || a == "--log-level" || a == "--dispatch" ||
+             a == "--engine-socket")
       overrides.emplace_back(a, val);
     else return fail("unknown option " + a + " (see --help)");
   }
@@ -113,6 +115,7 @@ int main(int argc, char** argv) {
     else if (k == "--secret-file") cfg.secret_file = v;
     else if (k == "--auth") cfg.auth = v;
     else if (k == "--dispatch") cfg.dispatch = v;
+    else if (k == "--engine-socket") cfg.engine_socket = v;
     else if (k == "--log-level") cfg.log_level = v;
     else if (k == "--job-timeout") {
       try {

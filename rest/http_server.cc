@@ -18,6 +18,28 @@ using salt_ipc::make_error;
 
 namespace {
 
+// Pistache 0.0.5 never writes "raw" headers into responses, only typed ones;
+// this is a typed header with a name and value chosen at run time.
+class NamedHeader : public Http::Header::Header {
+ public:
+  NamedHeader(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
+  const char* name() const override { return name_.c_str(); }
+  void write(std::ostream& os) const override { os << value_; }
+  void parse(const std::string& data) override { value_ = data; }
+#ifdef SAFE_HEADER_CAST
+  uint64_t hash() const override { return std::hash<std::string>{}(name_); }
+#endif
+
+ private:
+  std::string name_;
+  std::string value_;
+};
+
+void set_header(Http::Header::Collection& h, const std::string& name, const std::string& value) {
+  h.remove(name);
+  h.add(std::make_shared<NamedHeader>(name, value));
+}
+
 std::string header_value(const Http::Request& req, const std::string& name) {
   const auto& headers = req.headers();
   if (auto h = headers.tryGet(name)) {
@@ -87,14 +109,21 @@ class Handler : public Http::Handler {
       if (once->exchange(true)) return;  // exactly one answer per request
       auto& h = writer->headers();
       if (opts->cors) {
-        h.addRaw(Http::Header::Raw("Access-Control-Allow-Origin", origin.empty() ? "*" : origin));
-        if (!origin.empty()) h.addRaw(Http::Header::Raw("Vary", "Origin"));
-        h.addRaw(Http::Header::Raw("Access-Control-Expose-Headers", "Content-Disposition, X-Salt-Jid, Retry-After"));
+        set_header(h, "Access-Control-Allow-Origin", origin.empty() ? "*" : origin);
+        if (!origin.empty()) set_header(h, "Vary", "Origin");
+        set_header(h, "Access-Control-Expose-Headers", "Content-Disposition, X-Salt-Jid, Retry-After");
       }
-      for (auto& [k, v] : r.headers) h.addRaw(Http::Header::Raw(k, v));
-      if (!r.jid.empty()) h.addRaw(Http::Header::Raw("X-Salt-Jid", r.jid));
+      for (auto& [k, v] : r.headers) set_header(h, k, v);
+      if (!r.jid.empty()) set_header(h, "X-Salt-Jid", r.jid);
       if (!r.file_path.empty()) {
-        Http::serveFile(*writer, r.file_path, Http::Mime::MediaType::fromString(r.content_type));
+        try {
+          Http::serveFile(*writer, r.file_path, Http::Mime::MediaType::fromString(r.content_type));
+        } catch (const std::exception& e) {  // vanished between resolve and open
+          r = LocalApi::error_response(404, "404 Not Found: the log file could not be opened");
+          h.remove("Content-Disposition");
+          h.add<Http::Header::ContentType>(Http::Mime::MediaType::fromString(r.content_type));
+          writer->send(static_cast<Http::Code>(r.status), r.body);
+        }
       } else {
         if (!r.content_type.empty())
           h.add<Http::Header::ContentType>(Http::Mime::MediaType::fromString(r.content_type));

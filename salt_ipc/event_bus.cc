@@ -349,6 +349,8 @@ struct EventBus::Impl {
 
   void loop() {
     io_thread_id = std::this_thread::get_id();
+    // Subscriptions and listeners registered before start() take effect first.
+    run_tasks();
     try_connect();
     while (!stopping) {
       int timeout = -1;
@@ -371,6 +373,8 @@ struct EventBus::Impl {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
       if (rc > 0) {
+        // Tasks first: a subscribe() made before an event arrived sees it.
+        if (fds[0].revents & POLLIN) run_tasks();
         int pub_now = pub_fd, pull_now = pull_fd;
         if (pub_idx >= 0 && pub_fd == pub_now && (fds[pub_idx].revents & (POLLIN | POLLHUP | POLLERR)))
           read_pub();
@@ -378,7 +382,6 @@ struct EventBus::Impl {
           if (fds[pull_idx].revents & (POLLIN | POLLHUP | POLLERR)) check_pull_readable();
           if (pull_fd == pull_now && pull_fd >= 0 && (fds[pull_idx].revents & POLLOUT)) flush();
         }
-        if (fds[0].revents & POLLIN) run_tasks();
       }
       run_timers();
     }

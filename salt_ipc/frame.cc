@@ -14,6 +14,8 @@ struct FrameDecoder::Impl {
                                        l.max_bytes, l.max_depth)) {}
   DecodeLimits limits;
   msgpack::unpacker unpacker;
+  uint64_t fed = 0;           // bytes fed in total
+  uint64_t frame_start = 0;   // value of `fed` where the current frame began
   bool failed = false;
   std::string failure;
 };
@@ -23,7 +25,7 @@ FrameDecoder::~FrameDecoder() = default;
 FrameDecoder::FrameDecoder(FrameDecoder&&) noexcept = default;
 FrameDecoder& FrameDecoder::operator=(FrameDecoder&&) noexcept = default;
 
-size_t FrameDecoder::buffered() const { return impl_->unpacker.nonparsed_size(); }
+size_t FrameDecoder::buffered() const { return static_cast<size_t>(impl_->fed - impl_->frame_start); }
 
 namespace {
 
@@ -70,17 +72,23 @@ Status FrameDecoder::feed(std::string_view bytes, std::vector<Frame>& out) {
     return make_error(ErrorKind::kProtocol, d.failure);
   };
   try {
-    if (d.unpacker.nonparsed_size() + bytes.size() > d.limits.max_bytes)
-      return fail("IPC frame larger than " + std::to_string(d.limits.max_bytes) + " bytes");
     d.unpacker.reserve_buffer(bytes.size());
     std::memcpy(d.unpacker.buffer(), bytes.data(), bytes.size());
     d.unpacker.buffer_consumed(bytes.size());
+    d.fed += bytes.size();
     msgpack::object_handle oh;
     while (d.unpacker.next(oh)) {
+      // Right after a complete object, what is not parsed is the next frame.
+      uint64_t end = d.fed - d.unpacker.nonparsed_size();
+      if (end - d.frame_start > d.limits.max_bytes)
+        return fail("IPC frame larger than " + std::to_string(d.limits.max_bytes) + " bytes");
+      d.frame_start = end;
       auto f = to_frame(oh.get());
       if (!f) return fail(f.error().message);
       out.push_back(std::move(f).value());
     }
+    if (d.fed - d.frame_start > d.limits.max_bytes)
+      return fail("IPC frame larger than " + std::to_string(d.limits.max_bytes) + " bytes");
   } catch (const std::exception& e) {
     return fail(std::string("malformed IPC stream: ") + e.what());
   }

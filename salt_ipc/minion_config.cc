@@ -114,8 +114,8 @@ Result<MinionConfig> load_minion_config(const std::string& path) {
 
   MinionConfig cfg = l.cfg;
   if (cfg.ipc_mode != "ipc" && cfg.ipc_mode != "tcp")
-    return make_error(ErrorKind::kConfig, "minion config: ipc_mode must be 'ipc' or 'tcp', not '" +
-                                              cfg.ipc_mode + "'");
+    return make_error(ErrorKind::kConfig, "minion config " + path +
+                                              ": ipc_mode must be 'ipc' or 'tcp', not '" + cfg.ipc_mode + "'");
   cfg.sock_dir = prepend_root(cfg.root_dir, cfg.sock_dir);
   cfg.cachedir = prepend_root(cfg.root_dir, cfg.cachedir);
   if (!l.have_id) {

@@ -2,6 +2,7 @@
 #include "salt_ipc/msgpack_internal.h"
 
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <limits>
 #include <msgpack.hpp>
@@ -15,13 +16,23 @@ struct StringBuffer {
   void write(const char* data, size_t n) { out.append(data, n); }
 };
 
-void encode(const Value& v, msgpack::packer<StringBuffer>& pk) {
+void encode(const Value& v, msgpack::packer<StringBuffer>& pk, StringBuffer& raw) {
   struct V {
     msgpack::packer<StringBuffer>& pk;
+    StringBuffer& raw;
     void operator()(std::nullptr_t) { pk.pack_nil(); }
     void operator()(bool b) { b ? pk.pack_true() : pk.pack_false(); }
     void operator()(int64_t i) { pk.pack_int64(i); }
-    void operator()(double d) { pk.pack_double(d); }
+    void operator()(double d) {
+      // float 64 always: msgpack-c packs whole-number doubles as ints, which
+      // would hand Salt 1 for 1.0 and lose the sign of -0.0.
+      uint64_t bits;
+      std::memcpy(&bits, &d, sizeof bits);
+      char buf[9];
+      buf[0] = static_cast<char>(0xcb);
+      for (int i = 0; i < 8; ++i) buf[1 + i] = static_cast<char>(bits >> (56 - 8 * i));
+      raw.write(buf, 9);
+    }
     void operator()(const std::string& s) {
       pk.pack_str(static_cast<uint32_t>(s.size()));
       pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
@@ -32,17 +43,17 @@ void encode(const Value& v, msgpack::packer<StringBuffer>& pk) {
     }
     void operator()(const List& l) {
       pk.pack_array(static_cast<uint32_t>(l.size()));
-      for (const auto& e : l) encode(e, pk);
+      for (const auto& e : l) encode(e, pk, raw);
     }
     void operator()(const Map& m) {
       pk.pack_map(static_cast<uint32_t>(m.size()));
       for (const auto& [k, e] : m) {
         (*this)(k);
-        encode(e, pk);
+        encode(e, pk, raw);
       }
     }
   };
-  std::visit(V{pk}, v.storage());
+  std::visit(V{pk, raw}, v.storage());
 }
 
 Result<std::string> key_string(const msgpack::object& o) {
@@ -69,7 +80,7 @@ Result<std::string> key_string(const msgpack::object& o) {
 void msgpack_encode(const Value& v, std::string& out) {
   StringBuffer buf{out};
   msgpack::packer<StringBuffer> pk(buf);
-  encode(v, pk);
+  encode(v, pk, buf);
 }
 
 std::string msgpack_encode(const Value& v) {

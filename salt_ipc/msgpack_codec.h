@@ -21,8 +21,10 @@ namespace saltgw::salt_ipc {
 // Bounds applied while decoding untrusted msgpack.
 struct DecodeLimits {
   size_t max_bytes = 256u << 20;  // one message (str/bin/ext sizes, whole frame)
-  size_t max_depth = 256;         // nesting of arrays/maps
-  size_t max_elements = 16u << 20;
+  size_t max_depth = 100;         // nesting of arrays/maps
+  // Elements of one array/map. msgpack-c allocates an array's slots when it
+  // reads the header, so this bounds what a lying header can cost.
+  size_t max_elements = 1u << 18;
 };
 
 // Appends the msgpack encoding of v to out.

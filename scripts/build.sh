@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Configures (once) and builds saltgw with meson/ninja into build/.
-# Warnings are errors; meson never downloads (wrap_mode=nodownload).
+# Configures (once) and builds saltgw with meson/ninja into build/ (or
+# $SALTGW_BUILDDIR). Warnings are errors; meson never downloads.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${SALTGW_BUILDDIR:-$here/build}
 if [ ! -f "$builddir/build.ninja" ]; then
-  meson setup "$builddir" "$here" --wrap-mode=nodownload -Dwerror=true ${SALTGW_MESON_ARGS:-} >/dev/null
+  rm -rf "$builddir"
+  if ! out=$(meson setup "$builddir" "$here" --wrap-mode=nodownload -Dwerror=true ${SALTGW_MESON_ARGS:-} 2>&1); then
+    echo "$out" | tail -n 20 >&2
+    exit 1
+  fi
 fi
-ninja -C "$builddir" >/dev/null || ninja -C "$builddir"
+if ! out=$(ninja -C "$builddir" 2>&1); then
+  echo "$out" | grep -v '^\[' | tail -n 60 >&2
+  exit 1
+fi

@@ -39,7 +39,7 @@ saltgw is starting on http://$listen/ (Ctrl-C stops it). Try:
 
 MSG
 # shellcheck disable=SC2086
-build/gateway/saltgw --minion-config "$minion_config" --listen "$listen" \
+"${SALTGW_BUILDDIR:-build}"/gateway/saltgw --minion-config "$minion_config" --listen "$listen" \
   --log-root "${SALTGW_LOG_ROOT:-/var/log}" --secret-file "$secret" ${SALTGW_ARGS:-} &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; [ -n "$sandbox" ] && "$venv/bin/python" tests/sandbox/sandbox_minion.py stop "$sandbox"' EXIT INT TERM

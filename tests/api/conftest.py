@@ -30,6 +30,7 @@ class Gateway:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.tmp = tmp
+        self.token = None
         self.log_root = tmp / "logs"
         (self.log_root / "salt").mkdir(parents=True, exist_ok=True)
         (self.log_root / "syslog").write_text("line one\nline two\n")
@@ -68,13 +69,17 @@ class Gateway:
             r = self.execute("test.ping")
             if r.status_code == 200:
                 return
+            if r.status_code == 401 and self.token is None:  # auth: required
+                self.token = requests.post(self.url + "/auth/login/", timeout=5).json()["token"]
+                continue
             time.sleep(0.2)
         raise RuntimeError("saltgw never reached the minion: " + self.stderr_path.read_text()[-2000:])
 
     def execute(self, command, arg=(), kwarg=None, unit=None, timeout=120):
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         return requests.post(f"{self.url}/dongle/{unit or self.unit_id}/execute/",
                              json={"command": command, "arg": list(arg), "kwarg": kwarg or {}},
-                             timeout=timeout)
+                             headers=headers, timeout=timeout)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -86,9 +91,11 @@ class Gateway:
         self.stderr.close()
 
 
-@pytest.fixture(scope="session")
-def gw(tmp_path_factory):
-    g = Gateway(tmp_path_factory.mktemp("gw"))
+@pytest.fixture(scope="session", params=["engine", "schedule"])
+def gw(request, tmp_path_factory):
+    """saltgw with each dispatch: every API test runs through both paths."""
+    g = Gateway(tmp_path_factory.mktemp("gw"), ["--dispatch", request.param])
+    g.dispatch = request.param
     yield g
     g.stop()
     assert g.proc.returncode == 0, g.stderr_path.read_text()[-2000:]

@@ -371,3 +371,46 @@ def test_version_and_help():
     assert out.startswith("saltgw ")
     out = subprocess.run([os.environ["SALTGW_BIN"], "--help"], capture_output=True, text=True).stdout
     assert "--minion-config" in out and "--listen" in out
+
+
+# ---- dispatch selection ---------------------------------------------------------
+
+def test_auto_falls_back_to_schedule_without_engine(gateway_factory, tmp_path):
+    g = gateway_factory("--dispatch", "auto", "--engine-socket", f"ipc://{tmp_path}/nothing-here.ipc")
+    assert g.execute("test.ping").json() is True
+    assert "using the minion's scheduler" in g.stderr_path.read_text()
+
+
+def test_explicit_engine_without_engine_is_503_saying_how_to_enable(tmp_path):
+    from conftest import free_port
+    port = free_port()
+    p = subprocess.Popen([os.environ["SALTGW_BIN"], "--minion-config", os.environ["SALTGW_MINION_CONFIG"],
+                          "--listen", f"127.0.0.1:{port}", "--secret-file", str(tmp_path / "secret"),
+                          "--dispatch", "engine", "--engine-socket", f"ipc://{tmp_path}/nothing-here.ipc"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                unit = requests.get(url + "/", timeout=1).json()["unit_id"]
+                break
+            except requests.ConnectionError:
+                import time
+                time.sleep(0.05)
+        r = requests.post(f"{url}/dongle/{unit}/execute/", json={"command": "test.ping"}, timeout=10)
+        assert r.status_code == 503
+        assert r.json()["kind"] == "engine_unavailable"
+        assert "saltgw_executor" in r.json()["error"]
+        assert "Retry-After" in r.headers
+    finally:
+        p.terminate()
+        p.wait(10)
+
+
+def test_unknown_function_refused_at_once(gw):
+    import time
+    gw.execute("test.ping")
+    t = time.time()
+    r = gw.execute("no.such_function_at_all")
+    assert r.status_code == 400 and r.json()["kind"] == "unknown_function"
+    assert time.time() - t < 0.5

@@ -3,14 +3,15 @@
 
 Run with the Python of the Salt virtual environment (scripts/deps.sh makes it):
 
-    sandbox_minion.py start  DIR [--id ID] [--ipc-mode tcp] [--set key=yaml ...]
+    sandbox_minion.py start  DIR [--id ID] [--ipc-mode tcp] [--engine] [--set key=yaml ...]
     sandbox_minion.py stop   DIR
     sandbox_minion.py restart DIR
     sandbox_minion.py status DIR
 
 `start` writes DIR/etc/salt/minion (its own root_dir, sock_dir, cachedir,
 pki_dir, log file, a UUID-style id, file_roots with the test states of
-tests/sandbox/states), starts salt-minion in its own session, and returns only
+tests/sandbox/states; with --engine also the saltgw executor engine from
+packaging/salt/engines), starts salt-minion in its own session, and returns only
 when the minion has run a job: a test.ping pushed through its event bus with
 the schedule mechanism came back. It prints the config path. `stop` sends
 SIGTERM, waits, then SIGKILL; no process or socket is left behind.
@@ -121,9 +122,16 @@ def wait_ready(d, timeout):
     raise SystemExit(f"sandbox: minion not ready after {timeout}s ({last}); see {d}/log/minion")
 
 
-def start(d, minion_id, ipc_mode, extra, timeout):
+ENGINE = os.path.join(HERE, "..", "..", "packaging", "salt", "engines", "saltgw_executor.py")
+
+
+def start(d, minion_id, ipc_mode, extra, timeout, engine=False):
     d = os.path.abspath(d)
     os.makedirs(d, exist_ok=True)
+    if engine:
+        os.makedirs(os.path.join(d, "extmods", "engines"), exist_ok=True)
+        shutil.copy(ENGINE, os.path.join(d, "extmods", "engines", "saltgw_executor.py"))
+        extra.setdefault("engines", "[{saltgw_executor: {workers: 4}}]")
     if running_pid(d):
         print(conf_path(d))
         return
@@ -183,10 +191,11 @@ def main():
     ap.add_argument("--ipc-mode", default="ipc", choices=["ipc", "tcp"])
     ap.add_argument("--set", action="append", default=[], help="extra minion option key=yaml")
     ap.add_argument("--timeout", type=float, default=90)
+    ap.add_argument("--engine", action="store_true", help="enable the saltgw executor engine")
     a = ap.parse_args()
     extra = dict(s.split("=", 1) for s in a.set)
     if a.command == "start":
-        start(a.dir, a.id, a.ipc_mode, extra, a.timeout)
+        start(a.dir, a.id, a.ipc_mode, extra, a.timeout, a.engine)
     elif a.command == "stop":
         stop(a.dir)
     elif a.command == "restart":

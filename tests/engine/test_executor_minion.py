@@ -1,0 +1,195 @@
+"""Integration tests of the saltgw_executor engine in a real salt-minion.
+
+One sandbox minion (tests/sandbox/sandbox_minion.py) for the module, with the
+engine copied into its extension_modules and enabled through --set.
+"""
+import os
+import shutil
+import statistics
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+import salt.version
+
+from conftest import ENGINE_PY, ROOT
+
+SANDBOX = os.path.join(ROOT, "tests", "sandbox", "sandbox_minion.py")
+
+# An execution module that reports what a function running in an engine
+# worker thread sees of the loader's dunders.
+PROBE_MODULE = '''
+import threading
+
+def dunders():
+    return {"thread": threading.current_thread().name,
+            "nested_ping": __salt__["test.ping"](),
+            "grain_id": __grains__["id"],
+            "opts_id": __opts__["id"],
+            "context_type": type(__context__).__name__}
+'''
+
+
+def sandbox(*args, timeout=120):
+    return subprocess.run([sys.executable, SANDBOX, *args], capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="module")
+def minion(tmp_path_factory):
+    d = tmp_path_factory.mktemp("minion")
+    os.makedirs(d / "extmods" / "engines")
+    os.makedirs(d / "extmods" / "modules")
+    shutil.copy(ENGINE_PY, d / "extmods" / "engines")
+    (d / "extmods" / "modules" / "gwprobe.py").write_text(PROBE_MODULE)
+    try:
+        started = sandbox("start", str(d), "--set", "engines=[{saltgw_executor: {workers: 4}}]")
+        assert started.returncode == 0, started.stdout + started.stderr
+        path = d / "run" / "minion" / "saltgw.ipc"
+        deadline = time.monotonic() + 30
+        while not path.exists():
+            assert time.monotonic() < deadline, f"no engine socket; see {d}/log/minion"
+            time.sleep(0.1)
+        yield {"dir": d, "path": str(path),
+               "id": (d / "etc" / "salt" / "minion_id").read_text().strip()}
+    finally:
+        sandbox("stop", str(d))
+
+
+@pytest.fixture
+def client(minion, client_factory):
+    return client_factory(minion["path"])
+
+
+def run(client, fun, *arg, timeout=60, **kwarg):
+    return client.call({"op": "run", "jid": "20240101000000000100", "fun": fun,
+                        "arg": list(arg), "kwarg": kwarg}, timeout=timeout)
+
+
+def test_ping_reports_real_salt(client, minion):
+    reply = client.call({"op": "ping"})
+    assert reply["op"] == "pong" and reply["engine"] == "saltgw_executor"
+    assert reply["protocol"] == 1
+    assert reply["salt_version"] == salt.version.__version__
+    assert reply["pid"] != os.getpid()
+    cmdline = open(f"/proc/{reply['pid']}/cmdline", "rb").read()
+    assert b"salt-minion" in cmdline
+
+
+def test_socket_mode(minion):
+    assert stat.S_IMODE(os.stat(minion["path"]).st_mode) == 0o600
+
+
+def test_functions(client):
+    names = client.call({"op": "functions"}, timeout=60)["functions"]
+    assert {"test.ping", "state.sls", "cmd.run", "gwprobe.dunders"} <= set(names)
+    assert names == sorted(names)
+
+
+def test_test_ping(client):
+    reply = run(client, "test.ping")
+    assert reply["return"] is True and reply["success"] is True and reply["retcode"] == 0
+
+
+def test_test_arg(client):
+    reply = run(client, "test.arg", 1, "two", {"three": 3}, four=4)
+    assert reply["return"]["args"] == [1, "two", {"three": 3}]
+    kwargs = reply["return"]["kwargs"]
+    assert kwargs["four"] == 4
+    assert kwargs["__pub_jid"] == "20240101000000000100" and kwargs["__pub_fun"] == "test.arg"
+
+
+def test_cmd_run(client):
+    assert run(client, "cmd.run", "echo hi")["return"] == "hi"
+    failed = run(client, "cmd.run", "exit 3", python_shell=True)
+    assert failed["success"] is False and failed["retcode"] == 3  # as salt-call
+
+
+def test_grains_id(client, minion):
+    assert run(client, "grains.get", "id")["return"] == minion["id"]
+
+
+def test_state_sls(client):
+    ok = run(client, "state.sls", "gwtest")
+    assert ok["success"] is True and ok["retcode"] == 0
+    (state,) = ok["return"].values()
+    assert state["result"] is True
+    bad = run(client, "state.sls", "gwfail")
+    assert bad["success"] is False and bad["retcode"] == 2  # EX_STATE_FAILURE, as salt-call
+
+
+def test_unknown_function_is_fast(client):
+    run(client, "test.ping")  # warm
+    t0 = time.monotonic()
+    reply = run(client, "no_such_module.fun")
+    assert time.monotonic() - t0 < 0.1
+    assert reply["success"] is False and reply["retcode"] == 254
+    assert reply["return"] == "'no_such_module.fun' is not available."
+
+
+def test_raising_function(client):
+    reply = run(client, "test.raise_exception", "RuntimeError", "boom")
+    assert reply["success"] is False and reply["retcode"] == 254
+    assert reply["return"] == "Unhandled exception running test.raise_exception: RuntimeError: boom"
+
+
+def test_loader_context_in_worker_threads(client, minion):
+    reply = run(client, "gwprobe.dunders")
+    assert reply["success"] is True, reply
+    ret = reply["return"]
+    assert ret["thread"].startswith("saltgw-worker-")
+    assert ret["nested_ping"] is True
+    assert ret["grain_id"] == ret["opts_id"] == minion["id"]
+
+
+def test_fifty_jobs_in_flight(client, minion):
+    sent = {}
+    for n in range(50):
+        if n % 5 == 0:  # failing commands mixed in: their retcode must not leak
+            req = {"fun": "cmd.run", "arg": [f"sleep 0.05; exit {n % 7 + 1}"],
+                   "kwarg": {"python_shell": True}}
+            expect = ("", n % 7 + 1)
+        elif n % 5 == 1:
+            req = {"fun": "grains.get", "arg": ["id"]}
+            expect = (minion["id"], 0)
+        else:
+            req = {"fun": "test.arg", "arg": [n]}
+            expect = None
+        rid = client.send(dict(req, op="run", id=f"job-{n}", jid=f"2024010100000000{n:04d}"))
+        sent[rid] = (n, expect)
+    for _ in range(50):
+        reply = client.recv(timeout=60)
+        n, expect = sent.pop(reply["id"])
+        assert reply["jid"] == f"2024010100000000{n:04d}"
+        if expect is None:
+            assert reply["return"]["args"] == [n] and reply["retcode"] == 0
+        else:
+            assert (reply["return"], reply["retcode"]) == expect
+    assert not sent
+
+
+def test_ping_round_trip(client, record_property):
+    """Median round trip of test.ping over the DEALER, 200 sequential calls."""
+    run(client, "test.ping")
+    times = []
+    for _ in range(200):
+        t0 = time.perf_counter()
+        assert run(client, "test.ping")["return"] is True
+        times.append(time.perf_counter() - t0)
+    median_ms = statistics.median(times) * 1000
+    record_property("test_ping_median_ms", median_ms)
+    print(f"\ntest.ping round trip: median {median_ms:.3f} ms, "
+          f"p90 {sorted(times)[179] * 1000:.3f} ms over 200 calls")
+    assert median_ms < 50
+
+
+def test_zz_minion_stop_removes_socket(minion):
+    """Last: stopping the minion stops the engine and removes its socket."""
+    stopped = sandbox("stop", str(minion["dir"]))
+    assert stopped.returncode == 0, stopped.stderr
+    assert not os.path.exists(minion["path"])
+    log = (minion["dir"] / "log" / "minion").read_text()
+    assert "saltgw_executor stopped" in log
+    assert "could not be started" not in log  # the engine never crashed

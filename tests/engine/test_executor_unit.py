@@ -1,0 +1,367 @@
+"""Unit tests of the saltgw_executor engine, without a minion.
+
+Most tests import the engine file as a plain module, inject a fake
+``__salt__`` and ``__opts__`` and run its serve loop in a thread. The
+``real loader`` tests at the end load it through Salt's own engine loader
+instead, to show how the dunders behave in the engine's worker threads.
+"""
+import datetime
+import os
+import shutil
+import stat
+import threading
+import time
+
+import msgpack
+import pytest
+import salt.config
+import salt.loader
+import salt.loader.lazy
+import salt.version
+
+from conftest import ENGINE_PY, load_engine_module
+
+
+def _arg(*args, **kwargs):
+    return {"args": list(args), "kwargs": kwargs}
+
+
+def _no_kwargs(a, b=2):
+    return [a, b]
+
+
+def _boom():
+    raise RuntimeError("boom")
+
+
+def _sleep(seconds):
+    time.sleep(seconds)
+    return seconds
+
+
+def _odd_values():
+    return {"set": {1}, "tuple": (1, 2), "when": datetime.datetime(2024, 1, 2, 3, 4, 5),
+            "bytes": b"\x00\xff"}
+
+
+FAKE_SALT = {
+    "test.ping": lambda: True,
+    "test.arg": _arg,
+    "test.no_kwargs": _no_kwargs,
+    "test.boom": _boom,
+    "test.sleep": _sleep,
+    "test.false_result": lambda: {"result": False, "comment": "nope"},
+    "test.odd": _odd_values,
+    "test.unpackable": lambda: object(),
+}
+
+
+@pytest.fixture
+def start_engine(tmp_path, monkeypatch, client_factory):
+    """start_engine(**options) -> (engine, client); stopped at teardown."""
+    mod = load_engine_module()
+    monkeypatch.setattr(mod, "__salt__", FAKE_SALT, raising=False)
+    monkeypatch.setattr(mod, "__opts__", {"sock_dir": str(tmp_path), "id": "unit"}, raising=False)
+    running = []
+
+    def start(**options):
+        engine = mod._make_engine(**options)
+        thread = threading.Thread(target=engine.serve, daemon=True)
+        thread.start()
+        running.append((engine, thread))
+        return engine, client_factory(engine.path)
+
+    yield start
+    for engine, thread in running:
+        engine.stop()
+        thread.join(5)
+
+
+def test_ping(start_engine):
+    engine, client = start_engine()
+    reply = client.call({"op": "ping", "id": "p1"})
+    assert reply == {"id": "p1", "op": "pong", "engine": "saltgw_executor", "protocol": 1,
+                     "salt_version": salt.version.__version__, "pid": os.getpid()}
+
+
+def test_functions(start_engine):
+    engine, client = start_engine()
+    assert client.call({"op": "functions"})["functions"] == sorted(FAKE_SALT)
+
+
+def test_run_with_args_and_kwargs(start_engine):
+    engine, client = start_engine()
+    jid = "20240101000000000001"
+    reply = client.call({"op": "run", "jid": jid, "fun": "test.arg",
+                         "arg": [1, "two", [3]], "kwarg": {"four": 4}})
+    assert reply["jid"] == jid and reply["fun"] == "test.arg"
+    assert reply["success"] is True and reply["retcode"] == 0
+    assert isinstance(reply["duration"], float) and reply["duration"] >= 0
+    ret = reply["return"]
+    assert ret["args"] == [1, "two", [3]]
+    # **kwargs functions get the __pub_* data, as in a minion job
+    assert ret["kwargs"] == {"four": 4, "__pub_jid": jid, "__pub_fun": "test.arg"}
+
+
+def test_run_minion_argument_rules(start_engine):
+    engine, client = start_engine()
+    # "k=v" strings are keyword arguments, as on the minion
+    reply = client.call({"op": "run", "fun": "test.arg", "arg": ["x", "key=value"]})
+    assert reply["return"]["args"] == ["x"]
+    assert reply["return"]["kwargs"]["key"] == "value"
+    assert len(reply["jid"]) == 20  # generated when the client gives none
+    # no **kwargs: no __pub_*; unknown keyword arguments are an error
+    assert client.call({"op": "run", "fun": "test.no_kwargs", "arg": [1],
+                        "kwarg": {"b": 5}})["return"] == [1, 5]
+    bad = client.call({"op": "run", "fun": "test.no_kwargs", "arg": [1], "kwarg": {"c": 5}})
+    assert bad["success"] is False and bad["retcode"] == 254
+    assert bad["return"].startswith("Unhandled exception running test.no_kwargs: SaltInvocationError")
+
+
+def test_unknown_function(start_engine):
+    engine, client = start_engine()
+    t0 = time.monotonic()
+    reply = client.call({"op": "run", "jid": "20240101000000000002", "fun": "nope.nope"})
+    assert time.monotonic() - t0 < 0.1
+    assert reply["success"] is False and reply["retcode"] == 254
+    assert reply["return"] == "'nope.nope' is not available."
+
+
+def test_raising_function(start_engine):
+    engine, client = start_engine()
+    reply = client.call({"op": "run", "jid": "20240101000000000003", "fun": "test.boom"})
+    assert reply["success"] is False and reply["retcode"] == 254
+    assert reply["return"] == "Unhandled exception running test.boom: RuntimeError: boom"
+
+
+def test_false_result_is_failure(start_engine):
+    engine, client = start_engine()
+    reply = client.call({"op": "run", "fun": "test.false_result"})
+    assert reply["success"] is False and reply["retcode"] == 1
+
+
+def test_values_go_through_salts_serialiser(start_engine):
+    engine, client = start_engine()
+    client.send({"op": "run", "fun": "test.odd"})
+    raw = msgpack.unpackb(client.sock.recv(), raw=False, strict_map_key=False)
+    ret = raw["return"]
+    assert ret["set"] == [1] and ret["tuple"] == [1, 2] and ret["bytes"] == b"\x00\xff"
+    # salt.payload sends datetimes as msgpack extension type 78
+    assert ret["when"] == msgpack.ExtType(78, b"20240102T03:04:05.000000")
+    reply = client.call({"op": "run", "fun": "test.unpackable"})
+    assert reply["success"] is False and reply["retcode"] == 254
+    assert reply["return"].startswith("Return value cannot be serialised")
+
+
+@pytest.mark.parametrize("frames, error", [
+    ([b"\xc1"], "not msgpack"),
+    ([msgpack.packb([1, 2])], "request is not a map"),
+    ([b"{}", b"{}"], "expected one frame, got 2"),
+])
+def test_malformed_frames(start_engine, frames, error):
+    engine, client = start_engine()
+    client.send_raw(*frames)
+    reply = client.recv()
+    assert reply["id"] is None and error in reply["error"]
+    assert client.call({"op": "ping"})["op"] == "pong"  # still alive
+
+
+@pytest.mark.parametrize("req, error", [
+    ({"op": "fly"}, "unknown op: 'fly'"),
+    ({}, "unknown op: None"),
+    ({"op": "run"}, "run needs 'fun'"),
+    ({"op": "run", "fun": ""}, "run needs 'fun'"),
+    ({"op": "run", "fun": "test.ping", "arg": "x"}, "'arg' must be a list"),
+    ({"op": "run", "fun": "test.ping", "kwarg": [1]}, "'kwarg' must be a map"),
+    ({"op": "run", "fun": "test.ping", "timeout": -1}, "'timeout' must be a positive number"),
+    ({"op": "run", "fun": "test.ping", "jid": 5}, "'jid' must be a string"),
+    ({"op": "functions", "timeout": "soon"}, "'timeout' must be a positive number"),
+    ({"op": "kill"}, "kill needs 'jid'"),
+])
+def test_malformed_requests(start_engine, req, error):
+    engine, client = start_engine()
+    reply = client.call(req)
+    assert error in reply["error"]
+    assert client.call({"op": "ping"})["op"] == "pong"
+
+
+def test_fifty_concurrent_requests_on_one_dealer(start_engine):
+    engine, client = start_engine(workers=4)
+    sent = {}
+    for n in range(50):
+        rid = client.send({"op": "run", "id": f"job-{n}", "fun": "test.arg", "arg": [n]})
+        sent[rid] = n
+    got = {}
+    for _ in range(50):
+        reply = client.recv()
+        got[reply["id"]] = reply["return"]["args"][0]
+    assert got == sent
+
+
+def test_overloaded(start_engine):
+    engine, client = start_engine(workers=1, max_queue=2)
+    slow = [client.send({"op": "run", "fun": "test.sleep", "arg": [0.5]}) for _ in range(3)]
+    t0 = time.monotonic()
+    reply = client.call({"op": "run", "fun": "test.ping"})
+    assert reply["error"] == "overloaded"
+    assert time.monotonic() - t0 < 0.1  # at once, not after the slow ones
+    assert client.call({"op": "ping"})["op"] == "pong"  # pings bypass the queue
+    assert sorted(client.recv()["id"] for _ in slow) == sorted(slow)
+    assert client.call({"op": "run", "fun": "test.ping"})["return"] is True
+
+
+def test_timeout(start_engine):
+    engine, client = start_engine(workers=1)
+    running = client.send({"op": "run", "fun": "test.sleep", "arg": [0.6], "timeout": 0.2})
+    queued = client.send({"op": "run", "fun": "test.ping", "timeout": 0.3})
+    t0 = time.monotonic()
+    first, second = client.recv(), client.recv()
+    assert (first["id"], second["id"]) == (running, queued)
+    assert 0.15 < time.monotonic() - t0 < 0.5
+    assert first["timed_out"] is True and first["success"] is False and first["retcode"] == 254
+    assert "still running" in first["return"]
+    assert "did not start" in second["return"]
+    # the late result is dropped; the engine serves on
+    time.sleep(0.6)
+    assert client.call({"op": "run", "fun": "test.ping"})["return"] is True
+
+
+def test_kill(start_engine):
+    engine, client = start_engine(workers=1)
+    client.send({"op": "run", "jid": "20240101000000000010", "fun": "test.sleep", "arg": [0.4]})
+    queued = client.send({"op": "run", "jid": "20240101000000000011", "fun": "test.ping"})
+    time.sleep(0.1)
+    running = client.call({"op": "kill", "jid": "20240101000000000010"})
+    assert running["killed"] is False and "cannot be killed" in running["reason"]
+    kill_id = client.send({"op": "kill", "jid": "20240101000000000011"})
+    replies = {r["id"]: r for r in (client.recv(), client.recv())}
+    assert replies[kill_id]["killed"] is True
+    assert replies[queued]["success"] is False and "Killed before it started" in replies[queued]["return"]
+    assert client.recv()["return"] == 0.4  # the running one finishes normally
+    unknown = client.call({"op": "kill", "jid": "20240101000000000099"})
+    assert unknown["killed"] is False and "no job" in unknown["reason"]
+
+
+def test_socket_mode_and_path(start_engine, tmp_path):
+    engine, client = start_engine()
+    assert engine.path == str(tmp_path / "saltgw.ipc")
+    mode = os.stat(engine.path).st_mode
+    assert stat.S_ISSOCK(mode) and stat.S_IMODE(mode) == 0o600
+
+
+def test_socket_option_overrides_path(start_engine, tmp_path):
+    path = str(tmp_path / "other.ipc")
+    engine, client = start_engine(socket=path)
+    assert client.call({"op": "ping"})["op"] == "pong"
+    assert os.path.exists(path) and not os.path.exists(tmp_path / "saltgw.ipc")
+
+
+def test_clean_stop_removes_socket(start_engine):
+    engine, client = start_engine()
+    assert client.call({"op": "ping"})["op"] == "pong"
+    before = {t.name for t in threading.enumerate()}
+    assert any(n.startswith("saltgw-worker-") for n in before)
+    engine.stop()
+    deadline = time.monotonic() + 2
+    while os.path.exists(engine.path) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not os.path.exists(engine.path)
+    time.sleep(0.1)
+    assert not any(t.name.startswith("saltgw-worker-") for t in threading.enumerate())
+
+
+# -- through Salt's real loader ----------------------------------------------
+
+FAKE_MODULE = '''
+import threading
+import time
+
+def whoami():
+    return {"thread": threading.current_thread().name,
+            "sees_salt": "gwfake.whoami" in __salt__, "id": __opts__["id"]}
+
+def set_retcode(code, delay=0):
+    __context__["retcode"] = code
+    __context__["cache"] = "kept"
+    time.sleep(delay)
+    return code
+
+def get_context():
+    return dict(__context__)
+
+def state_like():
+    __context__["retcode"] = 2
+    return {"test_|-x_|-x_|-fail_without_changes": {"result": False}}
+'''
+
+
+@pytest.fixture
+def loader_engine(tmp_path, client_factory):
+    """The engine loaded by salt.loader.engines(), served as Engine.run does."""
+    ext = tmp_path / "extmods"
+    (ext / "engines").mkdir(parents=True)
+    (ext / "modules").mkdir()
+    shutil.copy(ENGINE_PY, ext / "engines")
+    (ext / "modules" / "gwfake.py").write_text(FAKE_MODULE)
+    opts = salt.config.minion_config(None)
+    opts.update(id="unit-minion", sock_dir=str(tmp_path), extension_modules=str(ext),
+                cachedir=str(tmp_path / "cache"), grains={})
+    # Like salt.loader.minion_mods (a __context__ in the pack, __salt__ = itself)
+    funcs = salt.loader.lazy.LazyLoader([str(ext / "modules")], opts, tag="module",
+                                        pack={"__context__": None}, pack_self="__salt__")
+    engines = salt.loader.engines(opts, funcs, [], None)
+    module_globals = engines["saltgw_executor.start"].__globals__
+    engine = engines.run(module_globals["_make_engine"])
+    thread = threading.Thread(target=engines.run, args=(engine.serve,), daemon=True)
+    thread.start()
+    yield engines, module_globals, client_factory(engine.path)
+    engine.stop()
+    thread.join(5)
+
+
+def test_loader_dunders_are_empty_in_a_plain_thread(loader_engine):
+    """The problem: a thread the engine starts itself does not see __salt__."""
+    engines, module_globals, client = loader_engine
+    assert engines.run(lambda: module_globals["__salt__"].value()) is not None
+    seen = []
+    req = {"op": "run", "id": 1, "jid": "20240101000000000020", "fun": "gwfake.whoami",
+           "arg": [], "kwarg": {}}
+    t = threading.Thread(target=lambda: seen.append(
+        (module_globals["__salt__"].value(), _error_of(module_globals["_execute"], req))))
+    t.start()
+    t.join()
+    assert seen[0][0] is None
+    # "fun in __salt__" with __salt__ resolving to None
+    assert isinstance(seen[0][1], TypeError) and "NoneType" in str(seen[0][1])
+
+
+def _error_of(func, *args):
+    try:
+        func(*args)
+    except Exception as exc:  # noqa: BLE001
+        return exc
+    return None
+
+
+def test_loader_dunders_work_in_worker_threads(loader_engine):
+    """The fix: each job runs in a copy of the serve loop's loader context."""
+    engines, module_globals, client = loader_engine
+    assert "gwfake.whoami" in client.call({"op": "functions"})["functions"]
+    reply = client.call({"op": "run", "fun": "gwfake.whoami"})
+    assert reply["success"] is True
+    assert reply["return"]["thread"].startswith("saltgw-worker-")
+    assert reply["return"]["sees_salt"] is True and reply["return"]["id"] == "unit-minion"
+
+
+def test_retcode_from_context_is_per_job(loader_engine):
+    engines, module_globals, client = loader_engine
+    state = client.call({"op": "run", "fun": "gwfake.state_like"})
+    assert state["success"] is False and state["retcode"] == 2
+    # a job that sets a retcode does not leak it to concurrent or later jobs
+    slow = client.send({"op": "run", "fun": "gwfake.set_retcode", "arg": [3, 0.3]})
+    others = [client.send({"op": "run", "fun": "gwfake.whoami"}) for _ in range(10)]
+    replies = {r["id"]: r for r in (client.recv() for _ in range(11))}
+    assert replies[slow]["retcode"] == 3 and replies[slow]["success"] is False
+    assert all(replies[o]["retcode"] == 0 and replies[o]["success"] for o in others)
+    ctx = client.call({"op": "run", "fun": "gwfake.get_context"})["return"]
+    assert "retcode" not in ctx

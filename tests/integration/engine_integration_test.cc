@@ -1,0 +1,174 @@
+// The engine dispatch against the real sandbox minion with the saltgw
+// executor engine enabled (scripts/test.sh starts it with --engine).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <vector>
+
+#include "salt_ipc/engine_strategy.h"
+#include "salt_ipc/jid.h"
+#include "salt_ipc/minion_config.h"
+#include "tests/integration/sandbox.h"
+
+using namespace saltgw::salt_ipc;
+using namespace std::chrono_literals;
+
+namespace {
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string path = saltgw::testing::env_or_empty("SALTGW_MINION_CONFIG");
+    ASSERT_FALSE(path.empty()) << "SALTGW_MINION_CONFIG is not set: run via scripts/test.sh";
+    auto cfg = load_minion_config(path);
+    ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+    EngineOptions o;
+    o.endpoint = engine_endpoint_for(cfg->sock_dir);
+    engine_ = std::make_unique<EngineStrategy>(jids_, o);
+    ASSERT_TRUE(wait_engine(30s)) << "the executor engine does not answer at " << o.endpoint;
+  }
+
+  bool wait_engine(std::chrono::seconds limit) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      if (engine_->ping(500ms).ok()) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+
+  std::future<Result<JobResult>> submit(JobRequest req, std::string* jid = nullptr) {
+    auto p = std::make_shared<std::promise<Result<JobResult>>>();
+    auto f = p->get_future();
+    std::string j = engine_->submit(std::move(req), [p](Result<JobResult> r) { p->set_value(std::move(r)); });
+    if (jid) *jid = j;
+    return f;
+  }
+
+  Result<JobResult> run(std::string fun, List args = {}, Map kwargs = {}, std::chrono::milliseconds timeout = 60s) {
+    auto f = submit(JobRequest{std::move(fun), std::move(args), std::move(kwargs), timeout});
+    if (f.wait_for(timeout + 10s) != std::future_status::ready)
+      return make_error(ErrorKind::kInternal, "callback never called");
+    return f.get();
+  }
+
+  JidGenerator jids_;
+  std::unique_ptr<EngineStrategy> engine_;
+};
+
+TEST_F(EngineTest, PingNamesTheEngineAndSaltVersion) {
+  auto p = engine_->ping(2s);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->find("engine")->text(), "saltgw_executor");
+  EXPECT_FALSE(p->find("salt_version")->text().empty());
+}
+
+TEST_F(EngineTest, FunctionListHasTheBasics) {
+  auto f = engine_->functions(5s);
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_NE(std::find(f->begin(), f->end(), "test.ping"), f->end());
+  EXPECT_NE(std::find(f->begin(), f->end(), "state.sls"), f->end());
+  EXPECT_GT(f->size(), 500u);
+}
+
+TEST_F(EngineTest, TestPing) {
+  std::string jid;
+  auto r = submit(JobRequest{"test.ping", {}, {}, 10s}, &jid).get();
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->ret, Value(true));
+  EXPECT_EQ(r->jid, jid);
+  EXPECT_TRUE(is_valid_jid(jid));
+}
+
+TEST_F(EngineTest, ArgsAndKwargs) {
+  auto r = run("test.arg", List{Value(1), Value("two")}, Map{{"k", Value("v")}, {"n", Value(3)}});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(*r->ret.find("args"), Value(List{Value(1), Value("two")}));
+  EXPECT_EQ(*r->ret.find("kwargs")->find("k"), Value("v"));
+  EXPECT_EQ(*r->ret.find("kwargs")->find("n"), Value(3));
+}
+
+TEST_F(EngineTest, CmdRunAndGrainsAndState) {
+  auto c = run("cmd.run", List{Value("echo hi")});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->ret, Value("hi"));
+  auto g = run("grains.get", List{Value("id")});
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  EXPECT_FALSE(g->ret.text().empty());
+  auto s = run("state.sls", List{Value("gwtest")}, Map{{"queue", Value(true)}});
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(*s->ret.find("test_|-gwtest-ok_|-gwtest_|-succeed_without_changes")->find("result"), Value(true));
+}
+
+TEST_F(EngineTest, FailingStateIsFunctionFailedWithTheStateResults) {
+  auto s = run("state.sls", List{Value("gwfail")}, Map{{"queue", Value(true)}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().kind, ErrorKind::kFunctionFailed);
+  ASSERT_TRUE(s.error().detail);
+  EXPECT_TRUE(s.error().detail->is_map());
+}
+
+TEST_F(EngineTest, UnknownAndRaisingFunctions) {
+  auto start = std::chrono::steady_clock::now();
+  auto u = run("no.such");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  ASSERT_FALSE(u.ok());
+  EXPECT_EQ(u.error().kind, ErrorKind::kUnknownFunction) << u.error().message;
+  auto e = run("test.exception", List{Value("boom")});
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().kind, ErrorKind::kFunctionFailed) << e.error().message;
+}
+
+TEST_F(EngineTest, FiftyJobsInFlight) {
+  std::vector<std::future<Result<JobResult>>> fs;
+  std::vector<std::string> jids(50);
+  for (int i = 0; i < 50; ++i)
+    fs.push_back(submit(JobRequest{"test.echo", List{Value("e" + std::to_string(i))}, {}, 60s}, &jids[i]));
+  for (int i = 0; i < 50; ++i) {
+    auto r = fs[i].get();
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->ret, Value("e" + std::to_string(i)));
+    EXPECT_EQ(r->jid, jids[i]);
+  }
+  EXPECT_EQ(engine_->in_flight(), 0u);
+}
+
+TEST_F(EngineTest, Timeout) {
+  auto r = run("test.sleep", List{Value(3)}, {}, 500ms);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kTimeout) << r.error().message;
+  auto p = run("test.ping");
+  EXPECT_TRUE(p.ok());
+}
+
+TEST_F(EngineTest, MissingEngineIsUnavailableAtOnce) {
+  EngineOptions o;
+  o.endpoint = "ipc:///tmp/saltgw-no-engine-" + jids_.next() + ".ipc";
+  EngineStrategy nobody(jids_, o);
+  auto p = std::make_shared<std::promise<Result<JobResult>>>();
+  auto f = p->get_future();
+  nobody.submit(JobRequest{"test.ping", {}, {}, 10s}, [p](Result<JobResult> r) { p->set_value(std::move(r)); });
+  ASSERT_EQ(f.wait_for(2s), std::future_status::ready);
+  auto r = f.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kEngineUnavailable);
+  EXPECT_NE(r.error().message.find("saltgw_executor"), std::string::npos);
+}
+
+TEST_F(EngineTest, MinionRestartFailsInFlightJobAndRecovers) {
+  auto inflight = submit(JobRequest{"test.sleep", List{Value(30)}, {}, 120s});
+  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(saltgw::testing::restart_sandbox_minion());
+  ASSERT_EQ(inflight.wait_for(30s), std::future_status::ready);
+  auto r = inflight.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kConnectionLost) << r.error().message;
+  ASSERT_TRUE(wait_engine(60s));
+  auto p = run("test.ping");
+  ASSERT_TRUE(p.ok()) << p.error().message;
+}
+
+}  // namespace
