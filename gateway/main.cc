@@ -8,6 +8,7 @@
 #include <chrono>
 #include <thread>
 #include <cstdio>
+#include <iostream>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -20,6 +21,7 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "gateway/check.h"
 #include "gateway/config.h"
 #include "rest/api.h"
 #include "rest/http_server.h"
@@ -52,6 +54,8 @@ Options:
   --dispatch MODE        auto (engine when it answers, else schedule), engine, schedule
   --engine-socket URL    executor engine endpoint (default ipc://<sock_dir>/saltgw.ipc)
   --log-level LEVEL      debug, info, warning or error (default info)
+  --check                try the configuration, the minion's bus and the engine;
+                         print what works and what to fix (exit 0 when all is well)
   --version              print the version and exit
   --help                 print this help and exit
 )";
@@ -76,12 +80,17 @@ int main(int argc, char** argv) {
   gateway::Config cfg;
   std::string config_path;
   bool explicit_config = false;
+  bool check = false;
   std::vector<std::pair<std::string, std::string>> overrides;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
+    }
+    if (a == "--check") {
+      check = true;
+      continue;
     }
     if (a == "--version") {
       std::printf("saltgw %s\n", SALTGW_VERSION);
@@ -126,6 +135,10 @@ int main(int argc, char** argv) {
     }
   }
   if (auto st = gateway::validate(cfg); !st) return fail(st.error().message);
+  if (check) {
+    salt_ipc::set_log_sink([](salt_ipc::LogLevel, std::string_view) {});
+    return gateway::run_check(cfg, std::cout);
+  }
   g_log_level = cfg.log_level == "debug" ? 0 : cfg.log_level == "info" ? 1 : cfg.log_level == "warning" ? 2 : 3;
 
   salt_ipc::set_log_sink([](salt_ipc::LogLevel level, std::string_view msg) {

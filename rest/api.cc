@@ -52,18 +52,6 @@ std::string py_list(const std::vector<std::string>& items) {
   return s + "]";
 }
 
-// Adds one command-line word (or a non-string JSON value) to args/kwargs the
-// way Salt's CLI parsing does.
-void add_word(const Value& word, List& args, Map& kwargs) {
-  if (!word.is_string()) {
-    args.push_back(word);
-    return;
-  }
-  auto parsed = salt_ipc::parse_cli_args({word.as_string()});
-  for (auto& a : parsed.args) args.push_back(std::move(a));
-  for (auto& [k, v] : parsed.kwargs) kwargs.insert_or_assign(k, std::move(v));
-}
-
 }  // namespace
 
 LocalApi::LocalApi(ApiOptions options, salt_ipc::Strategy& strategy, const JwtSigner& signer)
@@ -211,13 +199,17 @@ void LocalApi::execute(const HttpRequest& req, Responder respond, bool raw) {
     if (!words) return bad("cannot split 'command': " + words.error().message);
     if (words->empty()) return bad("'command' is empty");
     job.fun = words->front();
-    for (size_t i = 1; i < words->size(); ++i) add_word(Value((*words)[i]), job.args, job.kwargs);
+    auto parsed = salt_ipc::parse_cli_args(std::vector<std::string>(words->begin() + 1, words->end()));
+    job.args = std::move(parsed.args);
+    job.kwargs = std::move(parsed.kwargs);
   } else if (body->is_list()) {
     const List& l = body->as_list();
     if (l.empty() || !l[0].is_string())
       return bad("a list body must start with the function name, e.g. [\"test.arg\", \"a\", \"k=v\"]");
     job.fun = l[0].as_string();
-    for (size_t i = 1; i < l.size(); ++i) add_word(l[i], job.args, job.kwargs);
+    auto parsed = salt_ipc::parse_cli_values(List(l.begin() + 1, l.end()));
+    job.args = std::move(parsed.args);
+    job.kwargs = std::move(parsed.kwargs);
   } else if (body->is_map()) {
     const Value* cmd = body->find("command");
     if (!cmd) return bad("missing 'command'");

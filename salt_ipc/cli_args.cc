@@ -1,10 +1,15 @@
 // Salt's CLI argument parsing (shlex.split + salt.utils.args.parse_input +
 // yamlify_arg). See cli_args.h for the behaviour and the documented choices.
 //
-// The YAML code below follows the structure of libyaml 0.2.5 (which PyYAML's
+// The YAML code below follows the structure of libyaml (which PyYAML's
 // CSafeLoader, and therefore Salt, uses) so that every word is accepted or
 // rejected exactly as Salt does, then applies PyYAML's YAML 1.1 implicit
 // resolvers and the SafeConstructor / SaltYamlSafeLoader construction rules.
+// The libyaml reproduced is the one inside current PyYAML wheels (6.0.2+,
+// what scripts/deps.sh installs): 0.2.5 plus the 2024 parser fix that lets an
+// explicit key close a flow sequence (`[?]` is `[{null: null}]`; PyYAML 6.0.1
+// wheels, with plain 0.2.5, reject it). libyaml's own nesting limit (1000)
+// is never reached because ours (kMaxYamlDepth) is lower.
 // Errors inside are C++ exceptions of type YamlError (and std::bad_alloc etc.);
 // all are caught in yaml_load(), where "any error" means "keep the word".
 #include "salt_ipc/cli_args.h"
@@ -1886,8 +1891,10 @@ class Composer {
           t = peek().type;
           if (t != TT::kValue && t != TT::kFlowEntry && t != TT::kFlowSequenceEnd) {
             key = parse_node(false, false, depth + 1);
+          } else if (t == TT::kFlowSequenceEnd) {
+            key = empty_scalar();  // `[?]` (libyaml after 0.2.5; see the file comment)
           } else {
-            ++pos_;  // libyaml 0.2.5 consumes this token here
+            ++pos_;  // libyaml consumes a VALUE or ',' here
             key = empty_scalar();
           }
           Node* value;

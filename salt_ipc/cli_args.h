@@ -6,7 +6,7 @@
 // `name=value` words (KWARG_REGEX) become keyword arguments, everything else
 // is positional, and every value goes through salt.utils.args.yamlify_arg,
 // i.e. Salt's YAML loader (SaltYamlSafeLoader on PyYAML's CSafeLoader, which
-// is libyaml 0.2.5 underneath) plus Salt's own exceptions. This file
+// is libyaml underneath) plus Salt's own exceptions. This file
 // reproduces that behaviour natively; tests/differential/ checks it against
 // Salt itself, line by line, on a corpus of commands.
 //
