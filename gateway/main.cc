@@ -29,6 +29,7 @@
 #include "salt_ipc/engine_strategy.h"
 #include "salt_ipc/event_bus.h"
 #include "salt_ipc/function_guard.h"
+#include "salt_ipc/job_store.h"
 #include "salt_ipc/jid.h"
 #include "salt_ipc/log.h"
 #include "salt_ipc/minion_config.h"
@@ -214,7 +215,17 @@ int main(int argc, char** argv) {
   api_opts.auth_required = cfg.auth == "required";
   api_opts.job_timeout = std::chrono::milliseconds(static_cast<int64_t>(cfg.job_timeout_s * 1000));
   api_opts.dispatch_name = std::string(strategy->name());
-  rest::LocalApi api(api_opts, *strategy, signer.value());
+  // Async jobs go through the minion's scheduler: each runs in its own
+  // process there, so DELETE can stop it (an engine thread cannot be killed).
+  salt_ipc::ScheduleStrategy* sched = dynamic_cast<salt_ipc::ScheduleStrategy*>(base.get());
+  std::unique_ptr<salt_ipc::ScheduleStrategy> async_sched;
+  if (!sched) {
+    async_sched = std::make_unique<salt_ipc::ScheduleStrategy>(
+        bus, jids, salt_ipc::ScheduleOptions{minion->max_event_size, "saltgw_"});
+    sched = async_sched.get();
+  }
+  salt_ipc::JobStore store(cfg.jobs_keep_count, std::chrono::seconds(static_cast<int64_t>(cfg.jobs_keep_s)));
+  rest::LocalApi api(api_opts, rest::ApiDeps{*strategy, *sched, signer.value(), jids, store, &bus});
 
   rest::ServerOptions srv_opts;
   srv_opts.listen = cfg.listen;
@@ -248,6 +259,7 @@ int main(int argc, char** argv) {
   server.stop();
   list_loaded = true;
   list_loader.join();
+  async_sched.reset();
   bus.unsubscribe(refresh_sub);
   strategy.reset();
   base.reset();  // answers jobs still in flight

@@ -1,6 +1,11 @@
 #include "rest/api.h"
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
 #include <ctime>
 
 #include "rest/error_map.h"
@@ -54,8 +59,7 @@ std::string py_list(const std::vector<std::string>& items) {
 
 }  // namespace
 
-LocalApi::LocalApi(ApiOptions options, salt_ipc::Strategy& strategy, const JwtSigner& signer)
-    : opts_(std::move(options)), unit_id_(opts_.minion_id), strategy_(strategy), signer_(signer) {}
+
 
 HttpResponse LocalApi::error_response(int status, std::string_view message) {
   HttpResponse r;
@@ -78,16 +82,18 @@ bool LocalApi::authorized(const HttpRequest& req) const {
   std::string_view a = req.authorization;
   for (std::string_view scheme : {"Bearer ", "JWT ", "bearer ", "jwt "}) {
     if (a.substr(0, scheme.size()) == scheme) {
-      auto claims = signer_.verify(a.substr(scheme.size()), static_cast<int64_t>(std::time(nullptr)));
+      auto claims = deps_.signer.verify(a.substr(scheme.size()), static_cast<int64_t>(std::time(nullptr)));
       return claims.ok();
     }
   }
   return false;
 }
 
-void LocalApi::handle(const HttpRequest& req, Responder respond) {
+void LocalApi::handle(const HttpRequest& req, std::shared_ptr<Reply> reply) {
+  Responder respond = [reply](HttpResponse r) { reply->send(std::move(r)); };
   auto segs = split_path(req.path);
-  enum class Route { kNone, kRoot, kLogin, kDevices, kLog, kExecute, kExecuteRaw, kApn } route = Route::kNone;
+  enum class Route { kNone, kRoot, kLogin, kDevices, kLog, kExecute, kExecuteRaw, kApn, kJob, kEvents } route = Route::kNone;
+  std::string jid;
   std::vector<std::string> allowed;
   std::string unit;
   if (segs.empty()) route = Route::kRoot, allowed = {"GET"};
@@ -97,6 +103,8 @@ void LocalApi::handle(const HttpRequest& req, Responder respond) {
   else if (segs.size() == 3 && segs[0] == "dongle" && segs[2] == "execute") route = Route::kExecute, allowed = {"POST"}, unit = segs[1];
   else if (segs.size() == 3 && segs[0] == "dongle" && segs[2] == "execute_raw") route = Route::kExecuteRaw, allowed = {"POST"}, unit = segs[1];
   else if (segs.size() == 4 && segs[0] == "dongle" && segs[2] == "settings" && segs[3] == "apn") route = Route::kApn, allowed = {"GET", "PUT"}, unit = segs[1];
+  else if (segs.size() == 4 && segs[0] == "dongle" && segs[2] == "jobs") route = Route::kJob, allowed = {"GET", "DELETE"}, unit = segs[1], jid = segs[3];
+  else if (segs.size() == 3 && segs[0] == "dongle" && segs[2] == "events") route = Route::kEvents, allowed = {"GET"}, unit = segs[1];
 
   if (route == Route::kNone)
     return respond(error_response(404, "404 Not Found: no route for " + req.path.substr(0, 200)));
@@ -154,7 +162,7 @@ void LocalApi::handle(const HttpRequest& req, Responder respond) {
                {"is_local", Value(true)},
                {"devices", Value(List{Value(device)})},
                {"timezone", Value("UTC")}};
-      return respond(json_response(200, Value(Map{{"token", Value(signer_.sign(Value(claims)))},
+      return respond(json_response(200, Value(Map{{"token", Value(deps_.signer.sign(Value(claims)))},
                                                   {"user", Value(std::move(user))}})));
     }
     case Route::kLog: {
@@ -172,17 +180,22 @@ void LocalApi::handle(const HttpRequest& req, Responder respond) {
       r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + safe + "\"");
       return respond(std::move(r));
     }
-    case Route::kExecute: return execute(req, std::move(respond), false);
-    case Route::kExecuteRaw: return execute(req, std::move(respond), true);
+    case Route::kExecute: return execute(req, std::move(reply), false);
+    case Route::kExecuteRaw: return execute(req, std::move(reply), true);
     case Route::kApn:
       if (req.method == "GET") return apn_get(std::move(respond));
       return apn_put(req, std::move(respond));
+    case Route::kJob:
+      if (req.method == "GET") return job_get(jid, std::move(respond));
+      return job_delete(jid, std::move(respond));
+    case Route::kEvents: return events(req, std::move(reply));
     case Route::kNone: break;
   }
   respond(error_response(500, "unhandled route"));
 }
 
-void LocalApi::execute(const HttpRequest& req, Responder respond, bool raw) {
+void LocalApi::execute(const HttpRequest& req, std::shared_ptr<Reply> reply, bool raw) {
+  Responder respond = [reply](HttpResponse r) { reply->send(std::move(r)); };
   auto bad = [&](std::string msg) { respond(error_response(400, msg)); };
   if (req.body.find_first_not_of(" \t\r\n") == std::string::npos)
     return bad("request body is empty; expected JSON such as {\"command\": \"test.ping\"}");
@@ -228,26 +241,34 @@ void LocalApi::execute(const HttpRequest& req, Responder respond, bool raw) {
   }
   if (!salt_ipc::is_valid_function_name(job.fun))
     return bad("'" + job.fun.substr(0, 100) + "' is not a valid function name (expected module.function)");
+  auto flag = [&](const char* name) {
+    auto it = req.query.find(name);
+    return it != req.query.end() && (it->second == "1" || it->second == "true" || it->second == "yes");
+  };
+  if (flag("async")) return run_async(std::move(job), std::move(respond));
+  if (flag("stream") || req.accept.find("application/x-ndjson") != std::string::npos)
+    return run_streamed(std::move(job), std::move(reply));
   run_job(std::move(job), std::move(respond));
 }
 
 void LocalApi::run_job(JobRequest job, Responder respond) {
-  std::string jid = strategy_.submit(std::move(job), [respond](Result<JobResult> outcome) {
-    HttpResponse r;
-    if (outcome) {
-      r = json_response(200, outcome->ret);
-      r.jid = outcome->jid;
-    } else {
-      r = error_response(outcome.error());
-    }
+  // Every job is recorded, so a client that lost its connection can still
+  // fetch the result by jid (X-Salt-Jid).
+  job.jid = deps_.jids.next();
+  std::string jid = job.jid;
+  deps_.store.started(jid, job.fun);
+  auto& store = deps_.store;
+  deps_.strategy.submit(std::move(job), [respond, jid, &store](Result<JobResult> outcome) {
+    store.finished(jid, outcome);
+    HttpResponse r = outcome ? json_response(200, outcome->ret) : error_response(outcome.error());
+    r.jid = jid;
     respond(std::move(r));
   });
-  (void)jid;
 }
 
 void LocalApi::apn_get(Responder respond) {
   JobRequest job{"grains.get", List{Value("qmi")}, Map{}, opts_.job_timeout};
-  strategy_.submit(std::move(job), [respond](Result<JobResult> outcome) {
+  deps_.strategy.submit(std::move(job), [respond](Result<JobResult> outcome) {
     if (!outcome) return respond(error_response(outcome.error()));
     const Value& v = outcome->ret;
     respond(json_response(200, v.is_map() ? v : Value(Map{})));
@@ -275,7 +296,7 @@ void LocalApi::apn_put(const HttpRequest& req, Responder respond) {
     if (!stored[k].is_string()) return respond(error_response(400, std::string("'") + k + "' must be a string"));
   // grains.setval qmi {...}, then refresh grains, then read back what is stored.
   auto timeout = opts_.job_timeout;
-  auto& strategy = strategy_;
+  auto& strategy = deps_.strategy;
   JobRequest set{"grains.setval", List{Value("qmi"), Value(stored)}, Map{}, timeout};
   strategy.submit(std::move(set), [respond, timeout, &strategy](Result<JobResult> r1) {
     if (!r1) return respond(error_response(r1.error()));
@@ -290,5 +311,247 @@ void LocalApi::apn_put(const HttpRequest& req, Responder respond) {
     });
   });
 }
+
+}  // namespace saltgw::rest
+
+// ---- streaming, async jobs, job routes, live events ---------------------------
+
+namespace saltgw::rest {
+
+namespace {
+
+std::string iso_time(std::chrono::system_clock::time_point t) {
+  if (t.time_since_epoch().count() == 0) return "";
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[96];
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count() % 1000000;
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(us));
+  return buf;
+}
+
+// The final NDJSON line / job view of an outcome.
+Map outcome_map(const Result<JobResult>& outcome) {
+  if (outcome) {
+    return Map{{"type", Value("result")},
+               {"return", outcome->ret},
+               {"success", Value(outcome->success)},
+               {"retcode", Value(outcome->retcode)}};
+  }
+  HttpError he = http_error_for(outcome.error().kind);
+  Map m{{"type", Value("error")},
+        {"error", Value(outcome.error().message)},
+        {"kind", Value(salt_ipc::error_kind_name(outcome.error().kind))},
+        {"status", Value(he.status)}};
+  if (outcome.error().detail) m["return"] = *outcome.error().detail;
+  return m;
+}
+
+}  // namespace
+
+void LocalApi::run_streamed(JobRequest job, std::shared_ptr<Reply> reply) {
+  job.jid = deps_.jids.next();
+  std::string jid = job.jid;
+  std::string fun = job.fun;
+  deps_.store.started(jid, fun);
+  auto stream = reply->stream(200, "application/x-ndjson",
+                              {{"X-Salt-Jid", jid}, {"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}});
+  auto line = [](const Map& m) { return json_write(Value(m)) + "\n"; };
+  stream->write(line(Map{{"type", Value("accepted")}, {"jid", Value(jid)}, {"fun", Value(fun)}}));
+  // Progress: every event the minion publishes for this job.
+  auto* events = deps_.events;
+  auto sub = std::make_shared<std::atomic<uint64_t>>(0);
+  auto finished = std::make_shared<std::atomic<bool>>(false);
+  if (events) {
+    sub->store(events->subscribe("salt/job/" + jid + "/prog/", [stream, finished, line](const salt_ipc::Event& ev) {
+      if (finished->load()) return;
+      stream->write(line(Map{{"type", Value("progress")}, {"tag", Value(ev.tag)}, {"data", ev.data}}));
+    }));
+  }
+  auto& store = deps_.store;
+  deps_.strategy.submit(std::move(job), [stream, jid, &store, events, sub, finished, line](Result<JobResult> outcome) {
+    finished->store(true);
+    if (events && sub->load()) events->unsubscribe(sub->load());
+    store.finished(jid, outcome);
+    Map last = outcome_map(outcome);
+    last["jid"] = Value(jid);
+    stream->write(line(last));  // the job goes on to its end even if nobody listens
+    stream->end();
+  });
+}
+
+void LocalApi::run_async(JobRequest job, Responder respond) {
+  job.jid = deps_.jids.next();
+  std::string jid = job.jid;
+  deps_.store.started(jid, job.fun);
+  auto& store = deps_.store;
+  deps_.async_strategy.submit(std::move(job), [jid, &store](Result<JobResult> outcome) {
+    store.finished(jid, outcome);
+  });
+  HttpResponse r = json_response(202, Value(Map{{"jid", Value(jid)}}));
+  r.headers.emplace_back("Location", "/dongle/" + unit_id_.display() + "/jobs/" + jid);
+  r.jid = jid;
+  respond(std::move(r));
+}
+
+void LocalApi::job_get(const std::string& jid, Responder respond) {
+  auto rec = deps_.store.get(jid);
+  if (!rec) return respond(error_response(404, "404 Not Found: no job " + jid.substr(0, 40) + " (finished jobs are kept for a limited time)"));
+  Map m{{"jid", Value(rec->jid)},
+        {"fun", Value(rec->fun)},
+        {"status", Value(salt_ipc::job_state_name(rec->state))},
+        {"started", Value(iso_time(rec->started))}};
+  if (rec->state != salt_ipc::JobRecord::State::kRunning) m["ended"] = Value(iso_time(rec->ended));
+  if (rec->result) {
+    m["return"] = rec->result->ret;
+    m["success"] = Value(rec->result->success);
+    m["retcode"] = Value(rec->result->retcode);
+  }
+  if (rec->error) {
+    m["error"] = Value(rec->error->message);
+    m["kind"] = Value(salt_ipc::error_kind_name(rec->error->kind));
+    if (rec->error->detail) m["return"] = *rec->error->detail;
+  }
+  HttpResponse r = json_response(200, Value(std::move(m)));
+  r.jid = jid;
+  respond(std::move(r));
+}
+
+void LocalApi::job_delete(const std::string& jid, Responder respond) {
+  auto rec = deps_.store.get(jid);
+  if (!rec) return respond(error_response(404, "404 Not Found: no job " + jid.substr(0, 40)));
+  if (rec->state != salt_ipc::JobRecord::State::kRunning) {
+    HttpResponse r = error_response(409, std::string("job ") + jid + " is not running (" + salt_ipc::job_state_name(rec->state) + ")");
+    return respond(std::move(r));
+  }
+  deps_.store.mark_cancel(jid);
+  // Find the job's process on the minion (schedule jobs are named
+  // saltgw_<jid>), stop it with saltutil.kill_job, then answer the job.
+  auto& strategy = deps_.async_strategy;
+  auto& jstrategy = deps_.strategy;
+  auto timeout = std::chrono::milliseconds(std::chrono::seconds(20));
+  std::string name = "saltgw_" + jid;
+  jstrategy.submit(JobRequest{"saltutil.running", {}, {}, timeout, ""},
+                   [respond, jid, name, timeout, &strategy, &jstrategy](Result<JobResult> running) {
+    if (!running) return respond(error_response(running.error()));
+    std::string proc_jid;
+    if (running->ret.is_list())
+      for (const auto& p : running->ret.as_list())
+        if (const Value* s = p.find("schedule"); s && s->text() == name)
+          if (const Value* j = p.find("jid")) proc_jid = std::string(j->text());
+    if (proc_jid.empty()) {
+      bool cancelled = strategy.cancel(jid, salt_ipc::make_error(salt_ipc::ErrorKind::kCancelled, "stopped by request (no process was running on the minion)"));
+      return respond(json_response(200, Value(Map{{"jid", Value(jid)}, {"stopped", Value(cancelled)},
+                                                   {"how", Value("no process of this job runs on the minion; the job was marked stopped")}})));
+    }
+    jstrategy.submit(JobRequest{"saltutil.kill_job", List{Value(proc_jid)}, {}, timeout, ""},
+                     [respond, jid, proc_jid, &strategy](Result<JobResult> killed) {
+      if (!killed) return respond(error_response(killed.error()));
+      strategy.cancel(jid, salt_ipc::make_error(salt_ipc::ErrorKind::kCancelled,
+                                                "stopped by request (saltutil.kill_job " + proc_jid + ")"));
+      respond(json_response(200, Value(Map{{"jid", Value(jid)}, {"stopped", Value(true)},
+                                           {"how", Value("saltutil.kill_job " + proc_jid + " (SIGKILL to the job's process)")},
+                                           {"minion", killed->ret}})));
+    });
+  });
+}
+
+// ---- Server-Sent Events ------------------------------------------------------------
+
+struct LocalApi::Sse {
+  struct Client {
+    std::shared_ptr<ResponseStream> stream;
+    uint64_t sub;
+  };
+  ApiOptions opts;
+  salt_ipc::EventSource* events;
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::vector<Client> clients;
+  std::thread thread;
+
+  Sse(const ApiOptions& o, salt_ipc::EventSource* e) : opts(o), events(e) {
+    thread = std::thread([this] { loop(); });
+  }
+
+  size_t count() const {
+    std::lock_guard<std::mutex> lock(mu);
+    return clients.size();
+  }
+
+  void add(std::shared_ptr<ResponseStream> stream, const std::string& prefix) {
+    auto dropped = std::make_shared<std::atomic<uint64_t>>(0);
+    std::weak_ptr<ResponseStream> weak = stream;
+    size_t soft = opts.sse_max_backlog, hard = opts.sse_disconnect_backlog;
+    uint64_t sub = events->subscribe(prefix, [weak, dropped, soft, hard](const salt_ipc::Event& ev) {
+      auto s = weak.lock();
+      if (!s || s->closed()) return;
+      size_t backlog = s->backlog();
+      if (backlog > hard) {  // hopelessly behind: let it go
+        s->write("event: disconnect\ndata: {\"reason\": \"client too slow\"}\n\n");
+        s->end();
+        return;
+      }
+      if (backlog > soft) {
+        (*dropped)++;
+        return;
+      }
+      if (uint64_t n = dropped->exchange(0))
+        s->write("event: dropped\ndata: {\"dropped\": " + std::to_string(n) + "}\n\n");
+      s->write("data: " + json_write(Value(Map{{"tag", Value(ev.tag)}, {"data", ev.data}})) + "\n\n");
+    });
+    std::lock_guard<std::mutex> lock(mu);
+    clients.push_back(Client{std::move(stream), sub});
+  }
+
+  void loop() {
+    std::unique_lock<std::mutex> lock(mu);
+    while (!stopping) {
+      cv.wait_for(lock, opts.sse_heartbeat);
+      if (stopping) break;
+      for (auto it = clients.begin(); it != clients.end();) {
+        if (it->stream->closed() || !it->stream->write(": keepalive\n\n")) {
+          events->unsubscribe(it->sub);
+          it = clients.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+  }
+
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stopping = true;
+    }
+    cv.notify_all();
+    if (thread.joinable()) thread.join();
+    for (auto& c : clients) {
+      events->unsubscribe(c.sub);
+      c.stream->end();
+    }
+    clients.clear();
+  }
+};
+
+void LocalApi::events(const HttpRequest& req, std::shared_ptr<Reply> reply) {
+  if (!deps_.events) return reply->send(error_response(503, "live events are not available"));
+  std::string prefix;
+  if (auto it = req.query.find("tag"); it != req.query.end()) prefix = it->second;
+  auto stream = reply->stream(200, "text/event-stream", {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}});
+  stream->write(": saltgw events" + (prefix.empty() ? std::string() : " for tags starting with " + prefix) + "\n\n");
+  sse_->add(std::move(stream), prefix);
+}
+
+LocalApi::LocalApi(ApiOptions options, ApiDeps deps)
+    : opts_(std::move(options)), unit_id_(opts_.minion_id), deps_(deps), sse_(std::make_shared<Sse>(opts_, deps.events)) {}
+
+LocalApi::~LocalApi() { sse_->stop(); }
+
+size_t LocalApi::event_clients() const { return sse_->count(); }
 
 }  // namespace saltgw::rest

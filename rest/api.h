@@ -15,6 +15,10 @@
 //   POST /dongle/<unit_id>/execute_raw/  {"command": "fun word ..."}
 //   GET  /dongle/<unit_id>/settings/apn/
 //   PUT  /dongle/<unit_id>/settings/apn/
+//   GET|DELETE /dongle/<unit_id>/jobs/<jid>   a job's state / stop it
+//   GET  /dongle/<unit_id>/events?tag=PREFIX  the minion's events, as SSE
+// execute and execute_raw also take ?async=1 (202 {"jid"}) and stream NDJSON
+// with `Accept: application/x-ndjson` or ?stream=1.
 #pragma once
 
 #include <chrono>
@@ -28,7 +32,10 @@
 
 #include "rest/jwt.h"
 #include "rest/unit_id.h"
+#include "salt_ipc/event_source.h"
+#include "salt_ipc/jid.h"
 #include "salt_ipc/job.h"
+#include "salt_ipc/job_store.h"
 
 namespace saltgw::rest {
 
@@ -39,6 +46,7 @@ struct HttpRequest {
   std::string body;
   std::string authorization;  // Authorization header, if any
   std::string request_headers;  // Access-Control-Request-Headers, if any
+  std::string accept;           // Accept header
 };
 
 struct HttpResponse {
@@ -52,20 +60,58 @@ struct HttpResponse {
 
 using Responder = std::function<void(HttpResponse)>;
 
+// A response sent in pieces (chunked transfer): NDJSON lines, SSE events.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  // Queues `chunk`; false once the client is gone (or the stream ended).
+  virtual bool write(std::string_view chunk) = 0;
+  // Ends the response. Later writes are refused.
+  virtual void end() = 0;
+  // Bytes queued for the client and not yet written to its socket.
+  virtual size_t backlog() const = 0;
+  virtual bool closed() const = 0;
+};
+
+// How LocalApi answers: one whole response, or a stream.
+class Reply {
+ public:
+  virtual ~Reply() = default;
+  virtual void send(HttpResponse response) = 0;
+  virtual std::shared_ptr<ResponseStream> stream(int status, const std::string& content_type,
+                                                 const std::vector<std::pair<std::string, std::string>>& headers) = 0;
+};
+
 struct ApiOptions {
   std::string minion_id;
   std::string log_root = "/var/log";
   bool auth_required = false;
   std::chrono::milliseconds job_timeout{std::chrono::seconds(300)};
   std::string dispatch_name;  // shown in GET / diagnostics headers
+  std::chrono::milliseconds sse_heartbeat{std::chrono::seconds(15)};
+  size_t sse_max_backlog = 1u << 20;   // bytes queued for a slow SSE client before events are dropped
+  size_t sse_disconnect_backlog = 8u << 20;  // ... and before it is disconnected
+};
+
+// What LocalApi works with, all owned by the caller and outliving it.
+struct ApiDeps {
+  salt_ipc::Strategy& strategy;          // jobs
+  salt_ipc::Strategy& async_strategy;    // async jobs (stoppable: the scheduler)
+  const JwtSigner& signer;
+  salt_ipc::JidGenerator& jids;
+  salt_ipc::JobStore& store;
+  salt_ipc::EventSource* events = nullptr;  // live events and progress; may be null
 };
 
 class LocalApi {
  public:
-  // `strategy` and `signer` must outlive the LocalApi.
-  LocalApi(ApiOptions options, salt_ipc::Strategy& strategy, const JwtSigner& signer);
+  LocalApi(ApiOptions options, ApiDeps deps);
+  ~LocalApi();
 
-  void handle(const HttpRequest& request, Responder respond);
+  void handle(const HttpRequest& request, std::shared_ptr<Reply> reply);
+
+  // SSE clients connected now.
+  size_t event_clients() const;
 
   const UnitId& unit_id() const { return unit_id_; }
 
@@ -74,16 +120,22 @@ class LocalApi {
   static HttpResponse error_response(int status, std::string_view message);
 
  private:
-  void execute(const HttpRequest& req, Responder respond, bool raw);
+  void execute(const HttpRequest& req, std::shared_ptr<Reply> reply, bool raw);
   void apn_get(Responder respond);
   void apn_put(const HttpRequest& req, Responder respond);
   void run_job(salt_ipc::JobRequest job, Responder respond);
+  void run_streamed(salt_ipc::JobRequest job, std::shared_ptr<Reply> reply);
+  void run_async(salt_ipc::JobRequest job, Responder respond);
+  void job_get(const std::string& jid, Responder respond);
+  void job_delete(const std::string& jid, Responder respond);
+  void events(const HttpRequest& req, std::shared_ptr<Reply> reply);
   bool authorized(const HttpRequest& req) const;
 
+  struct Sse;
   ApiOptions opts_;
   UnitId unit_id_;
-  salt_ipc::Strategy& strategy_;
-  const JwtSigner& signer_;
+  ApiDeps deps_;
+  std::shared_ptr<Sse> sse_;
 };
 
 }  // namespace saltgw::rest

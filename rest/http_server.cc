@@ -3,8 +3,11 @@
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
 #include <pistache/net.h>
+#include <pistache/peer.h>
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <cstdio>
 #include <sstream>
 
@@ -66,6 +69,159 @@ std::string percent_decode(const std::string& s) {
   return out;
 }
 
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 202: return "Accepted";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 503: return "Service Unavailable";
+    default: return "OK";
+  }
+}
+
+// A chunked response written straight to the peer. Peer::send only queues the
+// bytes for the connection's reactor thread (thread-safe), unlike Pistache's
+// ResponseStream::flush, which drains the reactor's queue from the calling
+// thread. Writes are serialised by a mutex; backlog() counts bytes queued and
+// not yet on the socket.
+class PeerStream : public ResponseStream {
+ public:
+  explicit PeerStream(std::weak_ptr<Tcp::Peer> peer) : peer_(std::move(peer)) {}
+
+  bool send_raw(std::string bytes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return send_locked(std::move(bytes));
+  }
+  bool write(std::string_view chunk) override {
+    if (chunk.empty()) return !closed();
+    char head[24];
+    std::snprintf(head, sizeof head, "%zx\r\n", chunk.size());
+    std::string bytes;
+    bytes.reserve(chunk.size() + 32);
+    bytes.append(head).append(chunk).append("\r\n");
+    std::lock_guard<std::mutex> lock(mu_);
+    return send_locked(std::move(bytes));
+  }
+  void end() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (ended_) return;
+    send_locked("0\r\n\r\n");
+    ended_ = true;
+  }
+  size_t backlog() const override { return static_cast<size_t>(std::max<int64_t>(0, backlog_->load())); }
+  bool closed() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ended_ || peer_.expired();
+  }
+
+ private:
+  bool send_locked(std::string bytes) {
+    if (ended_) return false;
+    auto peer = peer_.lock();
+    if (!peer) {
+      ended_ = true;
+      return false;
+    }
+    int64_t n = static_cast<int64_t>(bytes.size());
+    *backlog_ += n;
+    auto backlog = backlog_;
+    try {
+      peer->send(RawBuffer(std::move(bytes), static_cast<size_t>(n)))
+          .then([backlog, n](ssize_t) { *backlog -= n; }, [backlog, n](std::exception_ptr) { *backlog -= n; });
+    } catch (const std::exception&) {
+      ended_ = true;
+      return false;
+    }
+    return true;
+  }
+
+  std::weak_ptr<Tcp::Peer> peer_;
+  mutable std::mutex mu_;
+  bool ended_ = false;
+  std::shared_ptr<std::atomic<int64_t>> backlog_ = std::make_shared<std::atomic<int64_t>>(0);
+};
+
+// Answers one request: whole (send) or streamed (stream), exactly once.
+class PistacheReply : public Reply {
+ public:
+  PistacheReply(Http::ResponseWriter writer, const ServerOptions* opts, const AccessLog* log, std::string method,
+                std::string resource, std::string origin, bool keep_alive, std::chrono::steady_clock::time_point started)
+      : writer_(std::move(writer)), opts_(opts), log_(log), method_(std::move(method)), resource_(std::move(resource)),
+        origin_(std::move(origin)), keep_alive_(keep_alive), started_(started) {}
+
+  void send(HttpResponse r) override {
+    if (once_.exchange(true)) return;  // exactly one answer per request
+    auto& h = writer_.headers();
+    for (auto& [k, v] : cors_headers()) set_header(h, k, v);
+    for (auto& [k, v] : r.headers) set_header(h, k, v);
+    if (!r.jid.empty()) set_header(h, "X-Salt-Jid", r.jid);
+    if (!r.file_path.empty()) {
+      try {
+        Http::serveFile(writer_, r.file_path, Http::Mime::MediaType::fromString(r.content_type));
+      } catch (const std::exception& e) {  // vanished between resolve and open
+        r = LocalApi::error_response(404, "404 Not Found: the log file could not be opened");
+        h.remove("Content-Disposition");
+        h.add<Http::Header::ContentType>(Http::Mime::MediaType::fromString(r.content_type));
+        writer_.send(static_cast<Http::Code>(r.status), r.body);
+      }
+    } else {
+      if (!r.content_type.empty()) h.add<Http::Header::ContentType>(Http::Mime::MediaType::fromString(r.content_type));
+      if (r.status == 204) writer_.send(Http::Code::No_Content);
+      else writer_.send(static_cast<Http::Code>(r.status), r.body);
+    }
+    access(r.status, r.jid);
+  }
+
+  std::shared_ptr<ResponseStream> stream(int status, const std::string& content_type,
+                                         const std::vector<std::pair<std::string, std::string>>& headers) override {
+    auto s = std::make_shared<PeerStream>(writer_.getPeer());
+    if (once_.exchange(true)) {
+      s->end();
+      return s;
+    }
+    std::string head = "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) + "\r\n";
+    head += "Content-Type: " + content_type + "\r\nTransfer-Encoding: chunked\r\n";
+    head += keep_alive_ ? "Connection: Keep-Alive\r\n" : "Connection: Close\r\n";
+    for (auto& [k, v] : cors_headers()) head += k + ": " + v + "\r\n";
+    std::string jid;
+    for (auto& [k, v] : headers) {
+      head += k + ": " + v + "\r\n";
+      if (k == "X-Salt-Jid") jid = v;
+    }
+    head += "\r\n";
+    s->send_raw(std::move(head));
+    access(status, jid, " (stream)");
+    return s;
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> cors_headers() const {
+    if (!opts_->cors) return {};
+    std::vector<std::pair<std::string, std::string>> v{
+        {"Access-Control-Allow-Origin", origin_.empty() ? "*" : origin_},
+        {"Access-Control-Expose-Headers", "Content-Disposition, X-Salt-Jid, Retry-After, Location"}};
+    if (!origin_.empty()) v.emplace_back("Vary", "Origin");
+    return v;
+  }
+
+  void access(int status, const std::string& jid, const char* extra = "") {
+    if (!*log_) return;
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.1fms", ms);
+    (*log_)(method_ + " " + resource_ + " " + std::to_string(status) + " " + buf + (jid.empty() ? "" : " jid=" + jid) + extra);
+  }
+
+  Http::ResponseWriter writer_;
+  const ServerOptions* opts_;
+  const AccessLog* log_;
+  std::string method_, resource_, origin_;
+  bool keep_alive_;
+  std::chrono::steady_clock::time_point started_;
+  std::atomic<bool> once_{false};
+};
+
 class Handler : public Http::Handler {
  public:
   HTTP_PROTOTYPE(Handler)
@@ -75,7 +231,6 @@ class Handler : public Http::Handler {
 
   void onRequest(const Http::Request& preq, Http::ResponseWriter response) override {
     auto started = std::chrono::steady_clock::now();
-    bool body_too_large = false;
     HttpRequest req;
     req.method = Http::methodString(preq.method());
     std::string resource = preq.resource();
@@ -83,68 +238,32 @@ class Handler : public Http::Handler {
     for (const char* q : {"file", "stream", "async", "tag"})
       if (auto v = preq.query().get(q)) req.query.emplace(q, percent_decode(*v));
     req.body = preq.body();
-    if (req.body.size() > opts_->max_body_bytes) {
-      body_too_large = true;
-    }
     req.authorization = header_value(preq, "Authorization");
     req.request_headers = header_value(preq, "Access-Control-Request-Headers");
+    req.accept = header_value(preq, "Accept");
     std::string origin = header_value(preq, "Origin");
 
     // Pistache 0.0.5 answers "Connection: close" to every request that did not
     // ask for keep-alive, although HTTP/1.1 connections persist by default
     // (RFC 9112 9.3); clients such as curl and wrk then reconnect every time.
+    bool keep_alive = false;
     if (preq.version() == Http::Version::Http11) {
       auto conn = preq.headers().tryGet<Http::Header::Connection>();
       if (!conn || conn->control() != Http::ConnectionControl::Close) {
         response.headers().remove<Http::Header::Connection>();
         response.headers().add<Http::Header::Connection>(Http::ConnectionControl::KeepAlive);
+        keep_alive = true;
       }
     }
-    auto writer = std::make_shared<Http::ResponseWriter>(std::move(response));
-    auto once = std::make_shared<std::atomic<bool>>(false);
-    const ServerOptions* opts = opts_;
-    const AccessLog* log = log_;
-    std::string method = req.method;
-    auto respond = [writer, once, opts, log, method, resource, origin, started](HttpResponse r) {
-      if (once->exchange(true)) return;  // exactly one answer per request
-      auto& h = writer->headers();
-      if (opts->cors) {
-        set_header(h, "Access-Control-Allow-Origin", origin.empty() ? "*" : origin);
-        if (!origin.empty()) set_header(h, "Vary", "Origin");
-        set_header(h, "Access-Control-Expose-Headers", "Content-Disposition, X-Salt-Jid, Retry-After");
-      }
-      for (auto& [k, v] : r.headers) set_header(h, k, v);
-      if (!r.jid.empty()) set_header(h, "X-Salt-Jid", r.jid);
-      if (!r.file_path.empty()) {
-        try {
-          Http::serveFile(*writer, r.file_path, Http::Mime::MediaType::fromString(r.content_type));
-        } catch (const std::exception& e) {  // vanished between resolve and open
-          r = LocalApi::error_response(404, "404 Not Found: the log file could not be opened");
-          h.remove("Content-Disposition");
-          h.add<Http::Header::ContentType>(Http::Mime::MediaType::fromString(r.content_type));
-          writer->send(static_cast<Http::Code>(r.status), r.body);
-        }
-      } else {
-        if (!r.content_type.empty())
-          h.add<Http::Header::ContentType>(Http::Mime::MediaType::fromString(r.content_type));
-        if (r.status == 204) writer->send(Http::Code::No_Content);
-        else writer->send(static_cast<Http::Code>(r.status), r.body);
-      }
-      if (*log) {
-        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%.1fms", ms);
-        (*log)(method + " " + resource + " " + std::to_string(r.status) + " " + buf +
-               (r.jid.empty() ? "" : " jid=" + r.jid));
-      }
-    };
-    if (body_too_large) {
-      respond(LocalApi::error_response(413, "request body of " + std::to_string(req.body.size()) +
-                                                " bytes is larger than max_body_bytes (" +
-                                                std::to_string(opts_->max_body_bytes) + ")"));
+    auto reply = std::make_shared<PistacheReply>(std::move(response), opts_, log_, req.method, resource, origin,
+                                                 keep_alive, started);
+    if (req.body.size() > opts_->max_body_bytes) {
+      reply->send(LocalApi::error_response(413, "request body of " + std::to_string(req.body.size()) +
+                                                    " bytes is larger than max_body_bytes (" +
+                                                    std::to_string(opts_->max_body_bytes) + ")"));
       return;
     }
-    api_->handle(req, std::move(respond));
+    api_->handle(req, std::move(reply));
   }
 
  private:

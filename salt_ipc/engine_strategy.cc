@@ -225,7 +225,7 @@ EngineStrategy::~EngineStrategy() {
 }
 
 std::string EngineStrategy::submit(JobRequest req, JobCallback done) {
-  std::string jid = impl_->jids.next();
+  std::string jid = req.jid.empty() ? impl_->jids.next() : req.jid;
   impl_->count++;
   Impl* impl = impl_.get();
   std::string fun = req.fun;

@@ -26,6 +26,7 @@
 
 #include "salt_ipc/error.h"
 #include "salt_ipc/event.h"
+#include "salt_ipc/event_source.h"
 #include "salt_ipc/minion_config.h"
 
 namespace saltgw::salt_ipc {
@@ -38,14 +39,14 @@ struct EventBusOptions {
   DecodeLimits limits;
 };
 
-class EventBus {
+class EventBus : public EventSource {
  public:
-  using Handler = std::function<void(const Event&)>;
+  using Handler = EventSource::Handler;
   // connected == false carries the reason the connection was lost or refused.
   using StateListener = std::function<void(bool connected, const std::string& reason)>;
 
   explicit EventBus(EventBusOptions options);
-  ~EventBus();  // stops the I/O thread
+  ~EventBus() override;  // stops the I/O thread
   EventBus(const EventBus&) = delete;
   EventBus& operator=(const EventBus&) = delete;
 
@@ -58,8 +59,8 @@ class EventBus {
   Status publish(std::string tag, Value data);
 
   // Calls `handler` for every event whose tag starts with `prefix`.
-  uint64_t subscribe(std::string prefix, Handler handler);
-  void unsubscribe(uint64_t id);
+  uint64_t subscribe(std::string prefix, Handler handler) override;
+  void unsubscribe(uint64_t id) override;
   uint64_t add_state_listener(StateListener listener);
   void remove_state_listener(uint64_t id);
 

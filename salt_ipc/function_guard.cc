@@ -66,6 +66,8 @@ size_t FunctionGuard::in_flight() const { return impl_->inner.in_flight(); }
 
 void FunctionGuard::refresh() { impl_->refresh(); }
 
+bool FunctionGuard::cancel(const std::string& jid, Error why) { return impl_->inner.cancel(jid, std::move(why)); }
+
 void FunctionGuard::invalidate() {
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
@@ -95,7 +97,7 @@ std::string FunctionGuard::submit(JobRequest request, JobCallback done) {
     done(make_error(ErrorKind::kUnknownFunction,
                     "unknown function '" + request.fun + "': '" + request.fun +
                         "' is not available on this minion"));
-    return "";
+    return request.jid;
   }
   return impl_->inner.submit(std::move(request), std::move(done));
 }

@@ -22,6 +22,7 @@ struct JobRequest {
   List args;         // positional arguments
   Map kwargs;        // keyword arguments
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};
+  std::string jid;   // empty: the strategy makes one
 };
 
 struct JobResult {
@@ -43,6 +44,14 @@ class Strategy {
   virtual std::string submit(JobRequest request, JobCallback done) = 0;
   // Number of jobs submitted and not yet completed.
   virtual size_t in_flight() const = 0;
+  // Completes a job in flight now with `why` (its callback runs); false when
+  // the strategy has no such job. Stopping the work on the minion is the
+  // caller's business (saltutil.kill_job).
+  virtual bool cancel(const std::string& jid, Error why) {
+    (void)jid;
+    (void)why;
+    return false;
+  }
 };
 
 // Function names Salt accepts: "mod.fun" with word characters, dots allowed

@@ -132,7 +132,7 @@ ScheduleStrategy::~ScheduleStrategy() {
 }
 
 std::string ScheduleStrategy::submit(JobRequest request, JobCallback done) {
-  std::string jid = impl_->jids.next();
+  std::string jid = request.jid.empty() ? impl_->jids.next() : request.jid;
   std::string name = impl_->opts.name_prefix + jid;
   impl_->count++;
   auto impl = impl_;
@@ -144,5 +144,25 @@ std::string ScheduleStrategy::submit(JobRequest request, JobCallback done) {
 }
 
 size_t ScheduleStrategy::in_flight() const { return impl_->count.load(); }
+
+}  // namespace saltgw::salt_ipc
+
+namespace saltgw::salt_ipc {
+
+std::string ScheduleStrategy::schedule_name(const std::string& jid) const { return impl_->opts.name_prefix + jid; }
+
+bool ScheduleStrategy::cancel(const std::string& jid, Error why) {
+  auto impl = impl_;
+  auto done = std::make_shared<std::promise<bool>>();
+  auto fut = done->get_future();
+  std::string name = schedule_name(jid);
+  impl_->bus.post([impl, name, why, done]() mutable {
+    bool found = impl->pending.count(name) > 0;
+    if (found) impl->finish(name, std::move(why), true);
+    done->set_value(found);
+  });
+  if (fut.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return false;
+  return fut.get();
+}
 
 }  // namespace saltgw::salt_ipc

@@ -36,6 +36,9 @@ class ScheduleStrategy : public Strategy {
   std::string_view name() const override { return "schedule"; }
   std::string submit(JobRequest request, JobCallback done) override;
   size_t in_flight() const override;
+  bool cancel(const std::string& jid, Error why) override;
+  // The schedule entry name of a job ("saltgw_<jid>").
+  std::string schedule_name(const std::string& jid) const;
 
  private:
   struct Impl;

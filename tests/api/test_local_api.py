@@ -382,8 +382,10 @@ def test_auto_falls_back_to_schedule_without_engine(gateway_factory, tmp_path):
 
 
 def test_explicit_engine_without_engine_is_503_saying_how_to_enable(tmp_path):
-    from conftest import free_port
-    port = free_port()
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
     p = subprocess.Popen([os.environ["SALTGW_BIN"], "--minion-config", os.environ["SALTGW_MINION_CONFIG"],
                           "--listen", f"127.0.0.1:{port}", "--secret-file", str(tmp_path / "secret"),
                           "--dispatch", "engine", "--engine-socket", f"ipc://{tmp_path}/nothing-here.ipc"],

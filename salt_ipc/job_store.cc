@@ -1,0 +1,84 @@
+#include "salt_ipc/job_store.h"
+
+namespace saltgw::salt_ipc {
+
+const char* job_state_name(JobRecord::State s) {
+  switch (s) {
+    case JobRecord::State::kRunning: return "running";
+    case JobRecord::State::kFinished: return "finished";
+    case JobRecord::State::kFailed: return "failed";
+  }
+  return "unknown";
+}
+
+JobStore::JobStore(size_t max_finished, std::chrono::seconds keep_for)
+    : max_finished_(max_finished), keep_for_(keep_for) {}
+
+void JobStore::started(const std::string& jid, const std::string& fun) {
+  std::lock_guard<std::mutex> lock(mu_);
+  JobRecord r;
+  r.jid = jid;
+  r.fun = fun;
+  r.started = std::chrono::system_clock::now();
+  jobs_.insert_or_assign(jid, std::move(r));
+}
+
+void JobStore::finished(const std::string& jid, const Result<JobResult>& outcome) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto now = std::chrono::system_clock::now();
+  auto it = jobs_.find(jid);
+  if (it == jobs_.end()) {
+    JobRecord r;
+    r.jid = jid;
+    r.started = now;
+    it = jobs_.emplace(jid, std::move(r)).first;
+  }
+  JobRecord& r = it->second;
+  if (r.state != JobRecord::State::kRunning) return;  // exactly once
+  r.ended = now;
+  if (outcome) {
+    r.state = JobRecord::State::kFinished;
+    r.result = outcome.value();
+  } else {
+    r.state = JobRecord::State::kFailed;
+    r.error = outcome.error();
+  }
+  finished_order_.emplace(now, jid);
+  prune_locked(now);
+}
+
+void JobStore::prune_locked(std::chrono::system_clock::time_point now) {
+  while (!finished_order_.empty() &&
+         (finished_order_.size() > max_finished_ || finished_order_.begin()->first + keep_for_ < now)) {
+    jobs_.erase(finished_order_.begin()->second);
+    finished_order_.erase(finished_order_.begin());
+  }
+}
+
+std::optional<JobRecord> JobStore::get(const std::string& jid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  prune_locked(std::chrono::system_clock::now());
+  auto it = jobs_.find(jid);
+  if (it == jobs_.end()) return std::nullopt;
+  return it->second;
+}
+
+bool JobStore::mark_cancel(const std::string& jid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = jobs_.find(jid);
+  if (it == jobs_.end() || it->second.state != JobRecord::State::kRunning) return false;
+  it->second.cancel_requested = true;
+  return true;
+}
+
+size_t JobStore::running() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return jobs_.size() - finished_order_.size();
+}
+
+size_t JobStore::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return jobs_.size();
+}
+
+}  // namespace saltgw::salt_ipc

@@ -1,0 +1,111 @@
+"""saltgw-call against a real saltgw and the sandbox minion."""
+import json
+import re
+import subprocess
+import sys
+import time
+
+from conftest import SALTGW_CALL, Gateway, free_port, run_call
+
+
+def test_failing_state_prints_fail_and_exits_nonzero(call):
+    r = call("state.sls", "gwfail")
+    assert r.returncode == 1, r.stdout + r.stderr
+    lines = r.stdout.splitlines()
+    fail = [line for line in lines if line.startswith("FAIL")]
+    passed = [line for line in lines if line.startswith("PASS")]
+    assert len(fail) == 1 and "gwfail-bad" in fail[0], r.stdout
+    assert len(passed) == 1 and "gwfail-ok" in passed[0], r.stdout
+    # run order (__run_num__): the passing state comes first
+    assert lines.index(passed[0]) < lines.index(fail[0])
+    assert "Succeeded: 1, Failed: 1" in r.stdout
+
+
+def test_passing_state_exits_zero(call):
+    r = call("state.sls", "gwtest")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert re.search(r"^PASS\s+gwtest-ok", r.stdout, re.M), r.stdout
+    assert "FAIL" not in r.stdout
+    assert "Succeeded: 1, Failed: 0" in r.stdout
+
+
+def test_json_output_parses(call):
+    r = call("--json", "state.sls", "gwtest")
+    assert r.returncode == 0, r.stderr
+    states = json.loads(r.stdout)
+    (state,) = states.values()
+    assert state["result"] is True and state["__id__"] == "gwtest-ok"
+
+    r = call("--json", "grains.item", "id")
+    assert r.returncode == 0, r.stderr
+    assert "id" in json.loads(r.stdout)
+
+
+def test_echo_prints_text(call):
+    r = call("test.echo", "hi")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "hi"
+
+
+def test_arguments_are_quoted_for_execute_raw(call):
+    r = call("--json", "test.arg", "two words", "n=1")
+    assert r.returncode == 0, r.stderr
+    body = json.loads(r.stdout)
+    assert body["args"] == ["two words"]
+    assert body["kwargs"]["n"] == 1
+
+
+def test_nested_return_is_yaml_like(call):
+    r = call("test.arg", "a", "k=v")
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"^args:\n\s+- a$", r.stdout, re.M), r.stdout
+    assert re.search(r"^\s+k: v$", r.stdout, re.M), r.stdout
+
+
+def test_bad_function_is_an_error(call):
+    r = call("no_such_module.nope")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "no_such_module.nope" in r.stderr
+    assert r.stdout == ""
+
+
+def test_unreachable_server_fails_after_wait(tmp_path):
+    port = free_port()
+    start = time.monotonic()
+    r = run_call("--url", f"http://127.0.0.1:{port}", "--wait", "1", "test.ping")
+    assert r.returncode == 2
+    assert "not reachable" in r.stderr
+    assert 0.8 < time.monotonic() - start < 10
+
+
+def test_retries_until_the_server_is_up(tmp_path):
+    port = free_port()
+    client = subprocess.Popen([sys.executable, str(SALTGW_CALL), "--url", f"http://127.0.0.1:{port}",
+                               "--wait", "20", "test.echo", "late"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    assert client.poll() is None, "saltgw-call gave up before the server started"
+    gw = Gateway(tmp_path, port=port)
+    try:
+        out, err = client.communicate(timeout=60)
+    finally:
+        gw.stop()
+    assert client.returncode == 0, out + err
+    assert out.strip() == "late"
+    assert "waiting" in err
+
+
+def test_login_when_auth_is_required(tmp_path):
+    gw = Gateway(tmp_path, extra_args=["--auth", "required"])
+    try:
+        r = run_call("--url", gw.url, "--wait", "20", "test.echo", "authed")
+    finally:
+        gw.stop()
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.strip() == "authed"
+
+
+def test_progress_accepts_a_plain_json_answer(call):
+    r = call("--progress", "test.echo", "streamed")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "streamed"
