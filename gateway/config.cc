@@ -36,6 +36,7 @@ salt_ipc::Status load_config_file(const std::string& path, Config& c) {
       else if (key == "threads") c.threads = v.as<int>();
       else if (key == "max_body_bytes") c.max_body_bytes = v.as<size_t>();
       else if (key == "log_level") c.log_level = v.as<std::string>();
+      else if (key == "stream_max_seconds") c.stream_max_s = v.as<double>();
       else if (key == "jobs_keep_count") c.jobs_keep_count = v.as<size_t>();
       else if (key == "jobs_keep_seconds") c.jobs_keep_s = v.as<double>();
       else return make_error(ErrorKind::kConfig, "config file " + path + ": unknown key '" + key + "'");
@@ -56,6 +57,7 @@ salt_ipc::Status validate(const Config& c) {
   if (c.auth != "open" && c.auth != "required") return bad("auth", "must be 'open' or 'required'");
   if (c.threads < 1 || c.threads > 64) return bad("threads", "must be between 1 and 64");
   if (c.max_body_bytes < 1024 || c.max_body_bytes > (256u << 20)) return bad("max_body_bytes", "must be between 1 KiB and 256 MiB");
+  if (!(c.stream_max_s >= 10 && c.stream_max_s <= 86400)) return bad("stream_max_seconds", "must be between 10 and 86400");
   if (c.jobs_keep_count < 1 || c.jobs_keep_count > 100000) return bad("jobs_keep_count", "must be between 1 and 100000");
   if (!(c.jobs_keep_s >= 1 && c.jobs_keep_s <= 7 * 86400)) return bad("jobs_keep_seconds", "must be between 1 s and 7 days");
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warning" && c.log_level != "error")

@@ -27,6 +27,7 @@ struct Config {
   int threads = 2;                                // HTTP worker threads
   size_t max_body_bytes = 1u << 20;
   std::string log_level = "info";                 // debug | info | warning | error
+  double stream_max_s = 3600;                     // longest a stream (SSE, NDJSON) or idle connection lives
   size_t jobs_keep_count = 1000;                  // finished jobs remembered for GET .../jobs/<jid>
   double jobs_keep_s = 3600;                      // ... and for how long
 };

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -29,6 +30,7 @@
 #include "salt_ipc/engine_strategy.h"
 #include "salt_ipc/event_bus.h"
 #include "salt_ipc/function_guard.h"
+#include "salt_ipc/job_announcer.h"
 #include "salt_ipc/job_store.h"
 #include "salt_ipc/jid.h"
 #include "salt_ipc/log.h"
@@ -195,7 +197,8 @@ int main(int argc, char** argv) {
         bus, jids, salt_ipc::ScheduleOptions{minion->max_event_size, "saltgw_"});
     if (why.empty()) why = "the minion's scheduler over the event bus";
   }
-  auto strategy = std::make_unique<salt_ipc::FunctionGuard>(*base);
+  auto announcer = std::make_unique<salt_ipc::JobAnnouncer>(*base, bus);
+  auto strategy = std::make_unique<salt_ipc::FunctionGuard>(*announcer);
   uint64_t refresh_sub = bus.subscribe("module_refresh", [&strategy](const salt_ipc::Event&) {
     strategy->invalidate();
   });
@@ -225,13 +228,16 @@ int main(int argc, char** argv) {
     sched = async_sched.get();
   }
   salt_ipc::JobStore store(cfg.jobs_keep_count, std::chrono::seconds(static_cast<int64_t>(cfg.jobs_keep_s)));
-  rest::LocalApi api(api_opts, rest::ApiDeps{*strategy, *sched, signer.value(), jids, store, &bus});
+  salt_ipc::JobAnnouncer async_announcer(*sched, bus);
+  rest::LocalApi api(api_opts, rest::ApiDeps{*strategy, async_announcer, signer.value(), jids, store, &bus});
 
   rest::ServerOptions srv_opts;
   srv_opts.listen = cfg.listen;
   srv_opts.threads = cfg.threads;
   srv_opts.max_body_bytes = cfg.max_body_bytes;
   srv_opts.cors = cfg.cors;
+  srv_opts.keepalive_timeout = std::max(std::chrono::milliseconds(static_cast<int64_t>(cfg.stream_max_s * 1000)),
+                                        api_opts.job_timeout + std::chrono::seconds(30));
   rest::HttpServer server(srv_opts, api, [](const std::string& line) { log_line("access", line); });
   if (auto st = server.start(); !st) return fail(st.error().message);
 
@@ -262,6 +268,7 @@ int main(int argc, char** argv) {
   async_sched.reset();
   bus.unsubscribe(refresh_sub);
   strategy.reset();
+  announcer.reset();
   base.reset();  // answers jobs still in flight
   bus.stop();
   return 0;

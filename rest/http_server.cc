@@ -240,7 +240,9 @@ class Handler : public Http::Handler {
     req.body = preq.body();
     req.authorization = header_value(preq, "Authorization");
     req.request_headers = header_value(preq, "Access-Control-Request-Headers");
-    req.accept = header_value(preq, "Accept");
+    if (auto accept = preq.headers().tryGet<Http::Header::Accept>()) {
+      for (const auto& m : accept->media()) req.accept += m.toString() + ", ";
+    }
     std::string origin = header_value(preq, "Origin");
 
     // Pistache 0.0.5 answers "Connection: close" to every request that did not
@@ -255,6 +257,12 @@ class Handler : public Http::Handler {
         keep_alive = true;
       }
     }
+    // Pistache closes a busy connection (with a 408) once header_timeout has
+    // passed since the request arrived, even while we are still working on the
+    // answer; an idle one only after keepalive_timeout. A request being
+    // answered asynchronously (a job, a stream) counts as idle here. This runs
+    // on the connection's reactor thread, as Pistache's own setIdle calls do.
+    if (auto peer = response.getPeer()) peer->setIdle(true);
     auto reply = std::make_shared<PistacheReply>(std::move(response), opts_, log_, req.method, resource, origin,
                                                  keep_alive, started);
     if (req.body.size() > opts_->max_body_bytes) {
@@ -313,7 +321,8 @@ salt_ipc::Status HttpServer::start() {
                  // bodies between max_body_bytes and it get saltgw's JSON 413.
                  .maxRequestSize(impl_->opts.max_body_bytes * 2 + 65536)
                  .headerTimeout(impl_->opts.header_timeout)
-                 .bodyTimeout(impl_->opts.body_timeout);
+                 .bodyTimeout(impl_->opts.body_timeout)
+                 .keepaliveTimeout(impl_->opts.keepalive_timeout);
     impl_->endpoint->init(o);
     impl_->endpoint->setHandler(Http::make_handler<Handler>(&impl_->api, &impl_->opts, &impl_->log));
     impl_->endpoint->serveThreaded();

@@ -23,6 +23,9 @@ struct ServerOptions {
   bool cors = true;
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{30000};
+  // An idle keep-alive connection, a job's answer, and a stream (NDJSON, SSE)
+  // all end at the latest this long after the request arrived.
+  std::chrono::milliseconds keepalive_timeout{std::chrono::hours(1)};
 };
 
 // One access-log line: method, path, status, duration, jid.

@@ -5,7 +5,26 @@ import subprocess
 import sys
 import time
 
-from conftest import SALTGW_CALL, Gateway, free_port, run_call
+import pytest
+
+# Helpers live in gwhelpers.py, not in a conftest.py: tests/engine imports its
+# own conftest by name, which a second conftest on sys.path would shadow.
+from gwhelpers import SALTGW_CALL, Gateway, free_port, run_call
+
+
+@pytest.fixture(scope="session")
+def gateway(tmp_path_factory):
+    g = Gateway(tmp_path_factory.mktemp("gw")).wait_ready()
+    yield g
+    g.stop()
+    assert g.proc.returncode == 0, g.log_path.read_text()[-2000:]
+
+
+@pytest.fixture
+def call(gateway):
+    def run(*args, timeout=120):
+        return run_call("--url", gateway.url, *args, timeout=timeout)
+    return run
 
 
 def test_failing_state_prints_fail_and_exits_nonzero(call):
@@ -109,3 +128,71 @@ def test_progress_accepts_a_plain_json_answer(call):
     r = call("--progress", "test.echo", "streamed")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "streamed"
+
+
+def _stub_server(lines_for_accept):
+    """A stand-in HTTP server for the streaming format, which the real saltgw
+    may or may not offer: answers NDJSON when asked for it, else plain JSON."""
+    import http.server
+    import threading
+
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            self._send(200, "application/json", b'{"unit_id": "00000000-0000-4000-8000-000000000001"}')
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            accept = self.headers.get("Accept", "")
+            seen.append(accept)
+            if "ndjson" in accept:
+                body = b"".join(json.dumps(x).encode() + b"\n" for x in lines_for_accept)
+                self._send(200, "application/x-ndjson", body)
+            else:
+                self._send(200, "application/json", b'"plain"')
+
+        def _send(self, status, ctype, body):
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, f"http://127.0.0.1:{srv.server_address[1]}", seen
+
+
+def test_progress_stream_is_shown_and_result_printed():
+    srv, url, seen = _stub_server([
+        {"type": "accepted", "jid": "20240101000000000001"},
+        {"type": "progress", "message": "gwmulti-step-0 done"},
+        {"type": "result", "return": {"k": "v"}},
+    ])
+    try:
+        r = run_call("--url", url, "--progress", "state.sls", "gwmulti")
+        plain = run_call("--url", url, "test.ping")
+    finally:
+        srv.shutdown()
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "k: v"
+    assert "20240101000000000001" in r.stderr and "gwmulti-step-0 done" in r.stderr
+    assert "ndjson" in seen[0]
+    assert "ndjson" not in seen[1] and plain.stdout.strip() == "plain"
+
+
+def test_progress_stream_error_exits_2():
+    srv, url, _ = _stub_server([
+        {"type": "accepted", "jid": "20240101000000000002"},
+        {"type": "error", "error": "the minion went away", "kind": "connection_lost"},
+    ])
+    try:
+        r = run_call("--url", url, "--progress", "test.ping")
+    finally:
+        srv.shutdown()
+    assert r.returncode == 2
+    assert "the minion went away" in r.stderr

@@ -43,6 +43,7 @@ POLL_MS = 100  # how often the serve loop looks at the stop flag
 def start(socket=None, workers=4, max_queue=256):
     """Engine entry point; the minion calls it in the engine's process."""
     engine = _make_engine(socket, workers, max_queue)
+    _install_state_progress()
     if threading.current_thread() is not threading.main_thread():
         engine.serve()
         return
@@ -330,6 +331,42 @@ def _pack(reply):
 # -- in a worker, inside the copied loader context ---------------------------
 
 
+_progress = threading.local()
+
+
+def _install_state_progress():
+    """Publish each state's result on the minion's local bus as it finishes.
+
+    Salt sends state progress (state_events) to the master only; a local
+    client never sees it. For jobs this engine runs, every finished state
+    chunk is also fired locally as salt/job/<jid>/prog/<minion id>/<run_num>
+    with {"ret": <chunk result>, "len": <number of chunks>}, so saltgw can
+    stream progress. Jobs not run by this engine are untouched.
+    """
+    import salt.state
+    import salt.utils.event
+
+    if getattr(salt.state.State.event, "_saltgw_progress", False):
+        return
+    original = salt.state.State.event
+
+    def event(self, chunk_ret, length, fire_event=False):
+        try:
+            return original(self, chunk_ret, length, fire_event=fire_event)
+        finally:
+            jid = getattr(_progress, "jid", None)
+            if jid:
+                try:
+                    tag = f"salt/job/{jid}/prog/{self.opts['id']}/{chunk_ret.get('__run_num__', 0)}"
+                    with salt.utils.event.get_event("minion", opts=self.opts, listen=False) as bus:
+                        bus.fire_event({"ret": chunk_ret, "len": length}, tag)
+                except Exception:  # pylint: disable=broad-except
+                    log.debug("saltgw_executor: could not fire state progress", exc_info=True)
+
+    event._saltgw_progress = True
+    salt.state.State.event = event
+
+
 def _execute(req):
     if req["op"] == "functions":
         return {"id": req.get("id"), "functions": sorted(__salt__)}
@@ -351,7 +388,11 @@ def _execute(req):
             args, kwargs = salt.minion.load_args_and_kwargs(
                 func, args, data={"jid": req["jid"], "fun": fun})
             log.debug("saltgw_executor: job %s runs %s", req["jid"], fun)
-            ret = func(*args, **kwargs)
+            _progress.jid = req["jid"]
+            try:
+                ret = func(*args, **kwargs)
+            finally:
+                _progress.jid = None
             retcode = context.get("retcode", 0)
     except Exception as exc:  # pylint: disable=broad-except
         log.warning("saltgw_executor: %s raised", fun, exc_info=True)

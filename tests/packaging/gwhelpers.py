@@ -1,4 +1,4 @@
-"""Fixtures for the saltgw-call tests: a real saltgw binary (SALTGW_BIN) serving
+"""Helpers for the saltgw-call tests: a real saltgw binary (SALTGW_BIN) serving
 the sandbox minion that scripts/test.sh started (SALTGW_MINION_CONFIG).
 
 Nothing is skipped: without the environment the fixtures fail loudly.
@@ -83,18 +83,3 @@ def run_call(*args, timeout=120):
     """Runs saltgw-call with this Python; returns the CompletedProcess."""
     return subprocess.run([sys.executable, str(SALTGW_CALL), *args], capture_output=True,
                           text=True, timeout=timeout)
-
-
-@pytest.fixture(scope="session")
-def gateway(tmp_path_factory):
-    g = Gateway(tmp_path_factory.mktemp("gw")).wait_ready()
-    yield g
-    g.stop()
-    assert g.proc.returncode == 0, g.log_path.read_text()[-2000:]
-
-
-@pytest.fixture
-def call(gateway):
-    def run(*args, timeout=120):
-        return run_call("--url", gateway.url, *args, timeout=timeout)
-    return run

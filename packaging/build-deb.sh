@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Builds the saltgw Debian package: saltgw_<version>_<arch>.deb.
+#
+#   packaging/build-deb.sh [OUTDIR]            (default OUTDIR: build-deb/)
+#
+# debian/ must sit at the source root for dpkg-buildpackage, and the repository
+# keeps it in packaging/debian/. So this copies the source tree (the files git
+# knows, tracked or new but not ignored; without git, everything but build
+# folders and virtual environments) into a temp dir, puts packaging/debian
+# there as debian/, writes the debian/changelog entry for meson.build's version
+# when the changelog does not have it yet (meson.build's `version :` is the one
+# place the version lives), runs `dpkg-buildpackage -us -uc -b`, and leaves in
+# OUTDIR: the .deb (and -dbgsym .deb), .buildinfo, .changes, build.log and
+# lintian.txt (lintian's findings; the build does not fail on them, the
+# caller decides: tests/packaging/package_test.sh fails on any E:).
+#
+# Environment:
+#   DEB_BUILD_OPTIONS          default "parallel=<nproc> nocheck"
+#   SALTGW_INSTALL_BUILD_DEPS  1: apt-get build-dep the missing Build-Depends
+#                              (and install lintian) instead of failing
+#   SALTGW_KEEP_TMP            1: keep the temp build dir
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$here/build-deb}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+version=$(sed -n "s/^[[:space:]]*version[[:space:]]*:[[:space:]]*'\([^']*\)'.*/\1/p" "$here/meson.build" | head -n 1)
+if [ -z "$version" ]; then
+  echo "build-deb: no \`version : '...'\` in $here/meson.build" >&2
+  exit 1
+fi
+arch=$(dpkg --print-architecture)
+
+tmp=$(mktemp -d /tmp/saltgw-deb.XXXXXX)
+cleanup() { if [ "${SALTGW_KEEP_TMP:-0}" != 1 ]; then rm -rf "$tmp"; fi; }
+trap cleanup EXIT
+src=$tmp/saltgw-$version
+mkdir -p "$src"
+
+# 1. The source tree.
+if git -C "$here" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  # Tracked and new-but-not-ignored files that exist in the work tree.
+  git -C "$here" ls-files -z --cached --others --exclude-standard |
+    (cd "$here" && while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done) |
+    tar -C "$here" --null --no-recursion -T - -cf - | tar -C "$src" -xf -
+else
+  tar -C "$here" --exclude=./.git --exclude=./build --exclude='./build-*' --exclude=./.venv \
+    --exclude=./.sandbox --exclude=./tmp --exclude=__pycache__ --exclude=.pytest_cache \
+    --exclude='*.pyc' -cf - . | tar -C "$src" -xf -
+fi
+rm -rf "$src/debian"
+cp -a "$src/packaging/debian" "$src/debian"
+
+# 2. The changelog entry for meson.build's version.
+top=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)
+if [ "$top" != "$version" ]; then
+  maint=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Maintainer)
+  {
+    echo "saltgw ($version) unstable; urgency=medium"
+    echo
+    echo "  * Build of version $version (from meson.build)."
+    echo
+    echo " -- $maint  $(date -R)"
+    echo
+    cat "$src/debian/changelog"
+  } > "$src/debian/changelog.new"
+  mv "$src/debian/changelog.new" "$src/debian/changelog"
+  echo "build-deb: debian/changelog had $top; wrote an entry for $version (meson.build)"
+fi
+
+# 3. Build dependencies.
+if ! (cd "$src" && dpkg-checkbuilddeps) 2>"$tmp/builddeps"; then
+  if [ "${SALTGW_INSTALL_BUILD_DEPS:-0}" = 1 ]; then
+    echo "build-deb: installing build dependencies"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends build-essential >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -q "$src" >"$tmp/apt.log" 2>&1 ||
+      { tail -n 20 "$tmp/apt.log" >&2; exit 1; }
+  else
+    cat "$tmp/builddeps" >&2
+    echo "build-deb: install the build dependencies (apt-get build-dep ./ in a tree with debian/," \
+         "or rerun with SALTGW_INSTALL_BUILD_DEPS=1)" >&2
+    exit 1
+  fi
+fi
+
+# 4. Build.
+export DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-"parallel=$(nproc) nocheck"}
+echo "build-deb: building saltgw $version for $arch in $src (DEB_BUILD_OPTIONS=$DEB_BUILD_OPTIONS)"
+start=$(date +%s)
+if ! (cd "$src" && dpkg-buildpackage -us -uc -b) >"$out/build.log" 2>&1; then
+  tail -n 40 "$out/build.log" >&2
+  echo "build-deb: dpkg-buildpackage failed; full log: $out/build.log" >&2
+  exit 1
+fi
+echo "build-deb: built in $(( $(date +%s) - start )) s"
+
+deb=saltgw_${version}_${arch}.deb
+changes=saltgw_${version}_${arch}.changes
+for f in "$deb" "saltgw-dbgsym_${version}_${arch}.deb" "saltgw_${version}_${arch}.buildinfo" "$changes"; do
+  if [ -f "$tmp/$f" ]; then cp "$tmp/$f" "$out/"; fi
+done
+if [ ! -f "$out/$deb" ]; then
+  echo "build-deb: dpkg-buildpackage did not make $deb" >&2
+  exit 1
+fi
+
+# 5. Lintian.
+if ! command -v lintian >/dev/null && [ "${SALTGW_INSTALL_BUILD_DEPS:-0}" = 1 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends lintian >/dev/null
+fi
+if command -v lintian >/dev/null; then
+  lintian --info --display-info --pedantic --no-tag-display-limit "$out/$changes" >"$out/lintian.txt" 2>&1 || true
+  echo "build-deb: lintian: $(grep -c '^E:' "$out/lintian.txt" || true) errors," \
+       "$(grep -c '^W:' "$out/lintian.txt" || true) warnings ($out/lintian.txt)"
+else
+  echo "lintian is not installed" >"$out/lintian.txt"
+  echo "build-deb: lintian is not installed; no lintian check"
+fi
+
+echo "$out/$deb"
