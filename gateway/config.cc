@@ -36,6 +36,11 @@ salt_ipc::Status load_config_file(const std::string& path, Config& c) {
       else if (key == "threads") c.threads = v.as<int>();
       else if (key == "max_body_bytes") c.max_body_bytes = v.as<size_t>();
       else if (key == "log_level") c.log_level = v.as<std::string>();
+      else if (key == "max_jobs") c.max_jobs = v.as<size_t>();
+      else if (key == "max_jobs_per_client") c.max_jobs_per_client = v.as<size_t>();
+      else if (key == "functions_allow") c.functions_allow = v.as<std::vector<std::string>>();
+      else if (key == "functions_deny") c.functions_deny = v.as<std::vector<std::string>>();
+      else if (key == "shutdown_grace_seconds") c.shutdown_grace_s = v.as<double>();
       else if (key == "stream_max_seconds") c.stream_max_s = v.as<double>();
       else if (key == "jobs_keep_count") c.jobs_keep_count = v.as<size_t>();
       else if (key == "jobs_keep_seconds") c.jobs_keep_s = v.as<double>();
@@ -57,6 +62,10 @@ salt_ipc::Status validate(const Config& c) {
   if (c.auth != "open" && c.auth != "required") return bad("auth", "must be 'open' or 'required'");
   if (c.threads < 1 || c.threads > 64) return bad("threads", "must be between 1 and 64");
   if (c.max_body_bytes < 1024 || c.max_body_bytes > (256u << 20)) return bad("max_body_bytes", "must be between 1 KiB and 256 MiB");
+  if (c.max_jobs < 1 || c.max_jobs > 100000) return bad("max_jobs", "must be between 1 and 100000");
+  if (c.max_jobs_per_client < 1 || c.max_jobs_per_client > c.max_jobs)
+    return bad("max_jobs_per_client", "must be between 1 and max_jobs");
+  if (!(c.shutdown_grace_s >= 0 && c.shutdown_grace_s <= 3600)) return bad("shutdown_grace_seconds", "must be between 0 and 3600");
   if (!(c.stream_max_s >= 10 && c.stream_max_s <= 86400)) return bad("stream_max_seconds", "must be between 10 and 86400");
   if (c.jobs_keep_count < 1 || c.jobs_keep_count > 100000) return bad("jobs_keep_count", "must be between 1 and 100000");
   if (!(c.jobs_keep_s >= 1 && c.jobs_keep_s <= 7 * 86400)) return bad("jobs_keep_seconds", "must be between 1 s and 7 days");

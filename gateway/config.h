@@ -27,6 +27,11 @@ struct Config {
   int threads = 2;                                // HTTP worker threads
   size_t max_body_bytes = 1u << 20;
   std::string log_level = "info";                 // debug | info | warning | error
+  size_t max_jobs = 64;                           // jobs in flight in total (503 beyond)
+  size_t max_jobs_per_client = 16;                // ... from one client address (429 beyond)
+  std::vector<std::string> functions_allow;       // globs; empty = every function
+  std::vector<std::string> functions_deny;        // globs; deny wins
+  double shutdown_grace_s = 10;                   // SIGTERM: how long running jobs may finish
   double stream_max_s = 3600;                     // longest a stream (SSE, NDJSON) or idle connection lives
   size_t jobs_keep_count = 1000;                  // finished jobs remembered for GET .../jobs/<jid>
   double jobs_keep_s = 3600;                      // ... and for how long

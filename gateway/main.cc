@@ -218,6 +218,10 @@ int main(int argc, char** argv) {
   api_opts.auth_required = cfg.auth == "required";
   api_opts.job_timeout = std::chrono::milliseconds(static_cast<int64_t>(cfg.job_timeout_s * 1000));
   api_opts.dispatch_name = std::string(strategy->name());
+  api_opts.max_jobs = cfg.max_jobs;
+  api_opts.max_jobs_per_client = cfg.max_jobs_per_client;
+  api_opts.functions_allow = cfg.functions_allow;
+  api_opts.functions_deny = cfg.functions_deny;
   // Async jobs go through the minion's scheduler: each runs in its own
   // process there, so DELETE can stop it (an engine thread cannot be killed).
   salt_ipc::ScheduleStrategy* sched = dynamic_cast<salt_ipc::ScheduleStrategy*>(base.get());
@@ -253,23 +257,48 @@ int main(int argc, char** argv) {
     int sig = 0;
     sigwait(&sigs, &sig);
     if (sig == SIGHUP) {
-      log_line("info", "SIGHUP: configuration reload is not supported yet; restart to apply changes");
+      // Reload what can change while running; the rest needs a restart.
+      gateway::Config fresh;
+      if (!cfg.config_file.empty()) {
+        if (auto st = gateway::load_config_file(cfg.config_file, fresh); !st) {
+          log_line("error", "SIGHUP: keeping the running configuration: " + st.error().message);
+          continue;
+        }
+      } else {
+        fresh = cfg;
+      }
+      g_log_level = fresh.log_level == "debug" ? 0 : fresh.log_level == "info" ? 1 : fresh.log_level == "warning" ? 2 : 3;
+      api.reload(fresh.auth == "required", std::chrono::milliseconds(static_cast<int64_t>(fresh.job_timeout_s * 1000)));
+      log_line("info", "SIGHUP: reloaded " + (cfg.config_file.empty() ? std::string("(no config file)") : cfg.config_file) +
+                           ": log_level " + fresh.log_level + ", auth " + fresh.auth + ", job_timeout " +
+                           std::to_string(fresh.job_timeout_s) + " s (listen, dispatch and limits need a restart)");
       continue;
     }
     log_line("info", std::string("received ") + strsignal(sig) + ", shutting down");
     break;
   }
+  // Stop taking jobs, let the running ones finish within the grace period,
+  // answer the rest with an error, then close.
+  api.drain();
+  auto grace_end = std::chrono::steady_clock::now() +
+                   std::chrono::milliseconds(static_cast<int64_t>(cfg.shutdown_grace_s * 1000));
+  while (api.jobs_in_flight() > 0 && std::chrono::steady_clock::now() < grace_end)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (size_t left = api.jobs_in_flight())
+    log_line("warning", std::to_string(left) + " jobs still running after the grace period; answering them with an error");
 #ifdef SALTGW_HAVE_SYSTEMD
   sd_notify(0, "STOPPING=1");
 #endif
-  server.stop();
   list_loaded = true;
   list_loader.join();
   async_sched.reset();
   bus.unsubscribe(refresh_sub);
   strategy.reset();
   announcer.reset();
-  base.reset();  // answers jobs still in flight
+  base.reset();  // answers jobs still in flight (503, kind cancelled)
+  // Give those answers a moment to reach the clients, then close.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  server.stop();
   bus.stop();
   return 0;
 }

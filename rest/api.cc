@@ -1,6 +1,7 @@
 #include "rest/api.h"
 
 #include <algorithm>
+#include <map>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -57,6 +58,34 @@ std::string py_list(const std::vector<std::string>& items) {
   return s + "]";
 }
 
+// fnmatch-style glob: '*' any run, '?' one character.
+bool glob_match(std::string_view pat, std::string_view s) {
+  size_t p = 0, i = 0, star = std::string_view::npos, mark = 0;
+  while (i < s.size()) {
+    if (p < pat.size() && (pat[p] == '?' || pat[p] == s[i])) {
+      ++p, ++i;
+    } else if (p < pat.size() && pat[p] == '*') {
+      star = p++, mark = i;
+    } else if (star != std::string_view::npos) {
+      p = star + 1, i = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pat.size() && pat[p] == '*') ++p;
+  return p == pat.size();
+}
+
+bool function_allowed(const std::string& fun, const std::vector<std::string>& allow,
+                      const std::vector<std::string>& deny) {
+  for (const auto& d : deny)
+    if (glob_match(d, fun)) return false;
+  if (allow.empty()) return true;
+  for (const auto& a : allow)
+    if (glob_match(a, fun)) return true;
+  return false;
+}
+
 }  // namespace
 
 
@@ -78,7 +107,7 @@ HttpResponse LocalApi::error_response(const Error& error) {
 }
 
 bool LocalApi::authorized(const HttpRequest& req) const {
-  if (!opts_.auth_required) return true;
+  if (!auth_required_.load()) return true;
   std::string_view a = req.authorization;
   for (std::string_view scheme : {"Bearer ", "JWT ", "bearer ", "jwt "}) {
     if (a.substr(0, scheme.size()) == scheme) {
@@ -183,6 +212,7 @@ void LocalApi::handle(const HttpRequest& req, std::shared_ptr<Reply> reply) {
     case Route::kExecute: return execute(req, std::move(reply), false);
     case Route::kExecuteRaw: return execute(req, std::move(reply), true);
     case Route::kApn:
+      if (draining_.load()) return respond(error_response(salt_ipc::make_error(salt_ipc::ErrorKind::kCancelled, "saltgw is shutting down; try again shortly")));
       if (req.method == "GET") return apn_get(std::move(respond));
       return apn_put(req, std::move(respond));
     case Route::kJob:
@@ -241,24 +271,30 @@ void LocalApi::execute(const HttpRequest& req, std::shared_ptr<Reply> reply, boo
   }
   if (!salt_ipc::is_valid_function_name(job.fun))
     return bad("'" + job.fun.substr(0, 100) + "' is not a valid function name (expected module.function)");
+  if (!function_allowed(job.fun, opts_.functions_allow, opts_.functions_deny))
+    return respond(error_response(403, "function '" + job.fun + "' is not allowed on this device (functions_allow / functions_deny in /etc/saltgw/saltgw.yaml)"));
+  if (draining_.load()) return respond(error_response(salt_ipc::make_error(salt_ipc::ErrorKind::kCancelled, "saltgw is shutting down; try again shortly")));
+  job.timeout = std::chrono::milliseconds(job_timeout_ms_.load());
+  auto slot = admit(req.client, respond);
+  if (!slot) return;
   auto flag = [&](const char* name) {
     auto it = req.query.find(name);
     return it != req.query.end() && (it->second == "1" || it->second == "true" || it->second == "yes");
   };
-  if (flag("async")) return run_async(std::move(job), std::move(respond));
+  if (flag("async")) return run_async(std::move(job), std::move(respond), std::move(slot));
   if (flag("stream") || req.accept.find("application/x-ndjson") != std::string::npos)
-    return run_streamed(std::move(job), std::move(reply));
-  run_job(std::move(job), std::move(respond));
+    return run_streamed(std::move(job), std::move(reply), std::move(slot));
+  run_job(std::move(job), std::move(respond), std::move(slot));
 }
 
-void LocalApi::run_job(JobRequest job, Responder respond) {
+void LocalApi::run_job(JobRequest job, Responder respond, std::shared_ptr<void> slot) {
   // Every job is recorded, so a client that lost its connection can still
   // fetch the result by jid (X-Salt-Jid).
   job.jid = deps_.jids.next();
   std::string jid = job.jid;
   deps_.store.started(jid, job.fun);
   auto& store = deps_.store;
-  deps_.strategy.submit(std::move(job), [respond, jid, &store](Result<JobResult> outcome) {
+  deps_.strategy.submit(std::move(job), [respond, jid, &store, slot](Result<JobResult> outcome) {
     store.finished(jid, outcome);
     HttpResponse r = outcome ? json_response(200, outcome->ret) : error_response(outcome.error());
     r.jid = jid;
@@ -351,7 +387,7 @@ Map outcome_map(const Result<JobResult>& outcome) {
 
 }  // namespace
 
-void LocalApi::run_streamed(JobRequest job, std::shared_ptr<Reply> reply) {
+void LocalApi::run_streamed(JobRequest job, std::shared_ptr<Reply> reply, std::shared_ptr<void> slot) {
   job.jid = deps_.jids.next();
   std::string jid = job.jid;
   std::string fun = job.fun;
@@ -371,7 +407,7 @@ void LocalApi::run_streamed(JobRequest job, std::shared_ptr<Reply> reply) {
     }));
   }
   auto& store = deps_.store;
-  deps_.strategy.submit(std::move(job), [stream, jid, &store, events, sub, finished, line](Result<JobResult> outcome) {
+  deps_.strategy.submit(std::move(job), [stream, jid, &store, events, sub, finished, line, slot](Result<JobResult> outcome) {
     finished->store(true);
     if (events && sub->load()) events->unsubscribe(sub->load());
     store.finished(jid, outcome);
@@ -382,12 +418,12 @@ void LocalApi::run_streamed(JobRequest job, std::shared_ptr<Reply> reply) {
   });
 }
 
-void LocalApi::run_async(JobRequest job, Responder respond) {
+void LocalApi::run_async(JobRequest job, Responder respond, std::shared_ptr<void> slot) {
   job.jid = deps_.jids.next();
   std::string jid = job.jid;
   deps_.store.started(jid, job.fun);
   auto& store = deps_.store;
-  deps_.async_strategy.submit(std::move(job), [jid, &store](Result<JobResult> outcome) {
+  deps_.async_strategy.submit(std::move(job), [jid, &store, slot](Result<JobResult> outcome) {
     store.finished(jid, outcome);
   });
   HttpResponse r = json_response(202, Value(Map{{"jid", Value(jid)}}));
@@ -547,8 +583,61 @@ void LocalApi::events(const HttpRequest& req, std::shared_ptr<Reply> reply) {
   sse_->add(std::move(stream), prefix);
 }
 
+struct LocalApi::Admission {
+  std::mutex mu;
+  size_t total = 0;
+  std::map<std::string, size_t> per_client;
+};
+
 LocalApi::LocalApi(ApiOptions options, ApiDeps deps)
-    : opts_(std::move(options)), unit_id_(opts_.minion_id), deps_(deps), sse_(std::make_shared<Sse>(opts_, deps.events)) {}
+    : opts_(std::move(options)),
+      unit_id_(opts_.minion_id),
+      deps_(deps),
+      sse_(std::make_shared<Sse>(opts_, deps.events)),
+      admission_(std::make_shared<Admission>()) {
+  auth_required_ = opts_.auth_required;
+  job_timeout_ms_ = opts_.job_timeout.count();
+}
+
+std::shared_ptr<void> LocalApi::admit(const std::string& client, const Responder& respond) {
+  auto adm = admission_;
+  {
+    std::lock_guard<std::mutex> lock(adm->mu);
+    if (adm->total >= opts_.max_jobs) {
+      respond(error_response(salt_ipc::make_error(salt_ipc::ErrorKind::kOverloaded,
+          std::to_string(adm->total) + " jobs are in flight, the limit (max_jobs); try again shortly")));
+      return nullptr;
+    }
+    size_t& mine = adm->per_client[client];
+    if (mine >= opts_.max_jobs_per_client) {
+      HttpResponse r = error_response(429, "this client has " + std::to_string(mine) +
+                                               " jobs in flight, the limit (max_jobs_per_client); wait for one to finish");
+      r.headers.emplace_back("Retry-After", "1");
+      respond(std::move(r));
+      return nullptr;
+    }
+    ++mine;
+    ++adm->total;
+  }
+  return std::shared_ptr<void>(nullptr, [adm, client](void*) {
+    std::lock_guard<std::mutex> lock(adm->mu);
+    --adm->total;
+    auto it = adm->per_client.find(client);
+    if (it != adm->per_client.end() && --it->second == 0) adm->per_client.erase(it);
+  });
+}
+
+size_t LocalApi::jobs_in_flight() const {
+  std::lock_guard<std::mutex> lock(admission_->mu);
+  return admission_->total;
+}
+
+void LocalApi::drain() { draining_ = true; }
+
+void LocalApi::reload(bool auth_required, std::chrono::milliseconds job_timeout) {
+  auth_required_ = auth_required;
+  job_timeout_ms_ = job_timeout.count();
+}
 
 LocalApi::~LocalApi() { sse_->stop(); }
 

@@ -21,6 +21,7 @@
 // with `Accept: application/x-ndjson` or ?stream=1.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -47,6 +48,7 @@ struct HttpRequest {
   std::string authorization;  // Authorization header, if any
   std::string request_headers;  // Access-Control-Request-Headers, if any
   std::string accept;           // Accept header
+  std::string client;           // the peer's address, for per-client limits
 };
 
 struct HttpResponse {
@@ -91,6 +93,12 @@ struct ApiOptions {
   std::chrono::milliseconds sse_heartbeat{std::chrono::seconds(15)};
   size_t sse_max_backlog = 1u << 20;   // bytes queued for a slow SSE client before events are dropped
   size_t sse_disconnect_backlog = 8u << 20;  // ... and before it is disconnected
+  size_t max_jobs = 64;             // jobs in flight from all clients (503 beyond)
+  size_t max_jobs_per_client = 16;  // jobs in flight from one address (429 beyond)
+  // Function policy, glob patterns ("cmd.*"): when allow is not empty only
+  // matching functions run; deny always wins. Applies to every job route.
+  std::vector<std::string> functions_allow;
+  std::vector<std::string> functions_deny;
 };
 
 // What LocalApi works with, all owned by the caller and outliving it.
@@ -112,6 +120,13 @@ class LocalApi {
 
   // SSE clients connected now.
   size_t event_clients() const;
+  // Jobs started through the API and not answered yet.
+  size_t jobs_in_flight() const;
+
+  // Shutdown: from now on new jobs are refused (503, kind cancelled).
+  void drain();
+  // SIGHUP: settings that can change while running.
+  void reload(bool auth_required, std::chrono::milliseconds job_timeout);
 
   const UnitId& unit_id() const { return unit_id_; }
 
@@ -123,19 +138,27 @@ class LocalApi {
   void execute(const HttpRequest& req, std::shared_ptr<Reply> reply, bool raw);
   void apn_get(Responder respond);
   void apn_put(const HttpRequest& req, Responder respond);
-  void run_job(salt_ipc::JobRequest job, Responder respond);
-  void run_streamed(salt_ipc::JobRequest job, std::shared_ptr<Reply> reply);
-  void run_async(salt_ipc::JobRequest job, Responder respond);
+  void run_job(salt_ipc::JobRequest job, Responder respond, std::shared_ptr<void> slot);
+  void run_streamed(salt_ipc::JobRequest job, std::shared_ptr<Reply> reply, std::shared_ptr<void> slot);
+  void run_async(salt_ipc::JobRequest job, Responder respond, std::shared_ptr<void> slot);
   void job_get(const std::string& jid, Responder respond);
   void job_delete(const std::string& jid, Responder respond);
   void events(const HttpRequest& req, std::shared_ptr<Reply> reply);
   bool authorized(const HttpRequest& req) const;
+  // A place for one more job from `client`, released when the holder dies;
+  // nullptr (and an answer sent) when a limit is reached.
+  std::shared_ptr<void> admit(const std::string& client, const Responder& respond);
 
   struct Sse;
+  struct Admission;
+  std::atomic<bool> draining_{false};
+  std::atomic<bool> auth_required_{false};
+  std::atomic<int64_t> job_timeout_ms_{0};
   ApiOptions opts_;
   UnitId unit_id_;
   ApiDeps deps_;
   std::shared_ptr<Sse> sse_;
+  std::shared_ptr<Admission> admission_;
 };
 
 }  // namespace saltgw::rest

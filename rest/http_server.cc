@@ -239,6 +239,7 @@ class Handler : public Http::Handler {
       if (auto v = preq.query().get(q)) req.query.emplace(q, percent_decode(*v));
     req.body = preq.body();
     req.authorization = header_value(preq, "Authorization");
+    req.client = preq.address().host();
     req.request_headers = header_value(preq, "Access-Control-Request-Headers");
     if (auto accept = preq.headers().tryGet<Http::Header::Accept>()) {
       for (const auto& m : accept->media()) req.accept += m.toString() + ", ";

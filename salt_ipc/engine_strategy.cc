@@ -243,6 +243,9 @@ std::string EngineStrategy::submit(JobRequest req, JobCallback done) {
                    const Value& v = r.value();
                    if (const Value* e = v.find("error"))
                      return done(make_error(ErrorKind::kProtocol, "engine refused the job: " + std::string(e->text())));
+                   if (const Value* t = v.find("timed_out"); t && t->is_bool() && t->as_bool())
+                     return done(make_error(ErrorKind::kTimeout, "the job did not finish within its timeout in the "
+                                                                 "executor engine; it may still be running there"));
                    JobResult res;
                    res.jid = jid;
                    res.fun = fun;

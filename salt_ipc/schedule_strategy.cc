@@ -60,14 +60,15 @@ struct ScheduleStrategy::Impl : std::enable_shared_from_this<Impl> {
 
   void on_state(bool up, const std::string& reason) {
     if (up) return;
+    fail_all(make_error(ErrorKind::kConnectionLost,
+                        "lost the connection to the minion while the job was running (" + reason +
+                            "); the job's result is unknown"));
+  }
+
+  void fail_all(const Error& why) {
     std::vector<std::string> names;
     for (auto& [name, p] : pending) names.push_back(name);
-    for (auto& name : names)
-      finish(name,
-             make_error(ErrorKind::kConnectionLost,
-                        "lost the connection to the minion while the job was running (" +
-                            reason + "); the job's result is unknown"),
-             false);
+    for (auto& name : names) finish(name, why, false);
   }
 
   void start_job(const std::string& name, JobRequest req) {
@@ -124,7 +125,7 @@ ScheduleStrategy::~ScheduleStrategy() {
   auto done = std::make_shared<std::promise<void>>();
   auto fut = done->get_future();
   impl_->bus.post([impl, done] {
-    impl->on_state(false, "saltgw is shutting down");
+    impl->fail_all(make_error(ErrorKind::kCancelled, "saltgw is shutting down; the job may still finish on the minion"));
     done->set_value();
   });
   if (fut.wait_for(std::chrono::seconds(2)) != std::future_status::ready)

@@ -3,7 +3,7 @@
 
 Run with the Python of the Salt virtual environment (scripts/deps.sh makes it):
 
-    sandbox_minion.py start  DIR [--id ID] [--ipc-mode tcp] [--engine] [--set key=yaml ...]
+    sandbox_minion.py start  DIR [--id ID] [--ipc-mode tcp] [--engine] [--autopi] [--set key=yaml ...]
     sandbox_minion.py stop   DIR
     sandbox_minion.py restart DIR
     sandbox_minion.py status DIR
@@ -13,7 +13,10 @@ pki_dir, log file, a UUID-style id, file_roots with the test states of
 tests/sandbox/states; with --engine also the saltgw executor engine from
 packaging/salt/engines), starts salt-minion in its own session, and returns only
 when the minion has run a job: a test.ping pushed through its event bus with
-the schedule mechanism came back. It prints the config path. `stop` sends
+the schedule mechanism came back. It prints the config path. With --autopi the
+minion is changed the way AutoPi devices are (autopi_patch.py: `minion_job`
+events run as jobs; the `event_result` returner fires salt/job/<jid>/ret), and
+stays so across `restart`. `stop` sends
 SIGTERM, waits, then SIGKILL; no process or socket is left behind.
 """
 import argparse
@@ -123,11 +126,36 @@ def wait_ready(d, timeout):
 
 
 ENGINE = os.path.join(HERE, "..", "..", "packaging", "salt", "engines", "saltgw_executor.py")
+AUTOPI_PATCH = os.path.join(HERE, "autopi_patch.py")
+AUTOPI_RETURNER = os.path.join(HERE, "event_result_returner.py")
 
 
-def start(d, minion_id, ipc_mode, extra, timeout, engine=False):
+def autopi_marker(d):
+    return os.path.join(d, "autopi")
+
+
+def launch(d):
+    """Starts salt-minion (patched when DIR was started with --autopi)."""
+    bindir = os.path.dirname(sys.executable)
+    if os.path.exists(autopi_marker(d)):
+        cmd = [sys.executable, AUTOPI_PATCH]
+    else:
+        cmd = [os.path.join(bindir, "salt-minion")]
+    cmd += ["-c", os.path.dirname(conf_path(d)), "--log-level=quiet"]
+    out = open(os.path.join(d, "minion.out"), "ab")
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                            start_new_session=True)
+    with open(pid_path(d), "w") as f:
+        f.write(str(proc.pid))
+
+
+def start(d, minion_id, ipc_mode, extra, timeout, engine=False, autopi=False):
     d = os.path.abspath(d)
     os.makedirs(d, exist_ok=True)
+    if autopi:
+        os.makedirs(os.path.join(d, "extmods", "returners"), exist_ok=True)
+        shutil.copy(AUTOPI_RETURNER, os.path.join(d, "extmods", "returners", "event_result.py"))
+        open(autopi_marker(d), "w").close()
     if engine:
         os.makedirs(os.path.join(d, "extmods", "engines"), exist_ok=True)
         shutil.copy(ENGINE, os.path.join(d, "extmods", "engines", "saltgw_executor.py"))
@@ -139,13 +167,7 @@ def start(d, minion_id, ipc_mode, extra, timeout, engine=False):
         existing = os.path.join(d, "etc", "salt", "minion_id")
         minion_id = open(existing).read().strip() if os.path.exists(existing) else uuid.uuid4().hex
     write_config(d, minion_id, ipc_mode, extra)
-    minion = os.path.join(os.path.dirname(sys.executable), "salt-minion")
-    out = open(os.path.join(d, "minion.out"), "ab")
-    proc = subprocess.Popen([minion, "-c", os.path.dirname(conf_path(d)), "--log-level=quiet"],
-                            stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                            start_new_session=True)
-    with open(pid_path(d), "w") as f:
-        f.write(str(proc.pid))
+    launch(d)
     wait_ready(d, timeout)
     print(conf_path(d))
 
@@ -192,23 +214,19 @@ def main():
     ap.add_argument("--set", action="append", default=[], help="extra minion option key=yaml")
     ap.add_argument("--timeout", type=float, default=90)
     ap.add_argument("--engine", action="store_true", help="enable the saltgw executor engine")
+    ap.add_argument("--autopi", action="store_true",
+                    help="patch the minion as AutoPi devices are (minion_job events, event_result returner)")
     a = ap.parse_args()
     extra = dict(s.split("=", 1) for s in a.set)
     if a.command == "start":
-        start(a.dir, a.id, a.ipc_mode, extra, a.timeout, a.engine)
+        start(a.dir, a.id, a.ipc_mode, extra, a.timeout, a.engine, a.autopi)
     elif a.command == "stop":
         stop(a.dir)
     elif a.command == "restart":
         d = os.path.abspath(a.dir)
         stop(d)
         # Keep the config as written, including extra options.
-        minion = os.path.join(os.path.dirname(sys.executable), "salt-minion")
-        out = open(os.path.join(d, "minion.out"), "ab")
-        proc = subprocess.Popen([minion, "-c", os.path.dirname(conf_path(d)), "--log-level=quiet"],
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                start_new_session=True)
-        with open(pid_path(d), "w") as f:
-            f.write(str(proc.pid))
+        launch(d)
         wait_ready(d, a.timeout)
         print(conf_path(d))
     else:

@@ -1,0 +1,243 @@
+// The minion_job strategy against a real minion patched the way AutoPi
+// devices are: the test starts its own sandbox with --autopi
+// (tests/sandbox/autopi_patch.py runs `minion_job` events as jobs; the
+// `event_result` returner fires salt/job/<jid>/ret with the whole result).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "salt_ipc/event_bus.h"
+#include "salt_ipc/jid.h"
+#include "salt_ipc/minion_config.h"
+#include "salt_ipc/minion_job_strategy.h"
+#include "tests/integration/own_sandbox.h"
+
+using namespace saltgw::salt_ipc;
+using namespace std::chrono_literals;
+
+namespace {
+
+TEST(MinionJobArgs, KwargsTravelAsTrailingKwargMap) {
+  JobRequest req{"test.arg", List{Value(1), Value("two")}, Map{{"k", Value("v")}}};
+  List arg = MinionJobStrategy::job_args(req);
+  ASSERT_EQ(arg.size(), 3u);
+  EXPECT_EQ(arg[0], Value(1));
+  EXPECT_EQ(arg[1], Value("two"));
+  EXPECT_EQ(arg[2], Value(Map{{"k", Value("v")}, {"__kwarg__", Value(true)}}));
+  JobRequest plain{"test.ping", {}, {}};
+  EXPECT_TRUE(MinionJobStrategy::job_args(plain).empty());
+}
+
+TEST(MinionJobArgs, RetTagJid) {
+  EXPECT_EQ(MinionJobStrategy::jid_of_ret_tag("salt/job/20240101000000000001/ret"), "20240101000000000001");
+  EXPECT_EQ(MinionJobStrategy::jid_of_ret_tag("salt/job/20240101000000000001/ret/minion"), "");
+  EXPECT_EQ(MinionJobStrategy::jid_of_ret_tag("salt/job/20240101000000000001/prog/x/0"), "");
+  EXPECT_EQ(MinionJobStrategy::jid_of_ret_tag("salt/job//ret"), "");
+  EXPECT_EQ(MinionJobStrategy::jid_of_ret_tag("__schedule_return"), "");
+}
+
+class MinionJobTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    sandbox_ = new saltgw::testing::OwnSandbox();
+    start_error_ = sandbox_->start("--autopi");
+  }
+  static void TearDownTestSuite() {
+    delete sandbox_;
+    sandbox_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_EQ(start_error_, "");
+    auto cfg = load_minion_config(sandbox_->config());
+    ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+    auto ep = bus_endpoints(cfg.value());
+    ASSERT_TRUE(ep.ok()) << ep.error().message;
+    EventBusOptions o;
+    o.endpoints = ep.value();
+    bus_ = std::make_unique<EventBus>(o);
+    strategy_ = std::make_unique<MinionJobStrategy>(*bus_, jids_);
+    bus_->start();
+    ASSERT_TRUE(wait_connected(20s)) << bus_->last_error();
+  }
+  void TearDown() override {
+    strategy_.reset();
+    if (bus_) bus_->stop();
+  }
+
+  bool wait_connected(std::chrono::seconds limit) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      if (bus_->connected()) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
+
+  // Submits a job; `calls` (when given) counts how often its callback ran.
+  std::future<Result<JobResult>> submit(JobRequest req, std::string* jid = nullptr,
+                                        std::shared_ptr<std::atomic<int>> calls = nullptr) {
+    auto p = std::make_shared<std::promise<Result<JobResult>>>();
+    auto f = p->get_future();
+    std::string j = strategy_->submit(std::move(req), [p, calls](Result<JobResult> r) {
+      if (calls && (*calls)++ > 0) return;  // a second call would be the bug under test
+      p->set_value(std::move(r));
+    });
+    if (jid) *jid = j;
+    return f;
+  }
+
+  Result<JobResult> run(std::string fun, List args = {}, Map kwargs = {},
+                        std::chrono::milliseconds timeout = 60s) {
+    auto f = submit(JobRequest{std::move(fun), std::move(args), std::move(kwargs), timeout});
+    if (f.wait_for(timeout + 10s) != std::future_status::ready)
+      return make_error(ErrorKind::kInternal, "callback never called");
+    return f.get();
+  }
+
+  static saltgw::testing::OwnSandbox* sandbox_;
+  static std::string start_error_;
+  JidGenerator jids_;
+  std::unique_ptr<EventBus> bus_;
+  std::unique_ptr<MinionJobStrategy> strategy_;
+};
+
+saltgw::testing::OwnSandbox* MinionJobTest::sandbox_ = nullptr;
+std::string MinionJobTest::start_error_;
+
+TEST_F(MinionJobTest, TestPing) {
+  std::string jid;
+  auto r = submit(JobRequest{"test.ping", {}, {}, 30s}, &jid).get();
+  ASSERT_TRUE(r.ok()) << r.error().message << "\n" << sandbox_->log_tail();
+  EXPECT_EQ(r->ret, Value(true));
+  EXPECT_TRUE(r->success);
+  EXPECT_EQ(r->retcode, 0);
+  EXPECT_EQ(r->fun, "test.ping");
+  EXPECT_EQ(r->jid, jid);
+  EXPECT_TRUE(is_valid_jid(jid)) << jid;
+  EXPECT_EQ(strategy_->name(), "minion_job");
+}
+
+TEST_F(MinionJobTest, TestArgWithArgsAndKwargs) {
+  auto r = run("test.arg", List{Value(1), Value("two"), Value(List{Value(3.5)})},
+               Map{{"k", Value("v")}, {"n", Value(3)}, {"flag", Value(true)}});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const Value* args = r->ret.find("args");
+  const Value* kwargs = r->ret.find("kwargs");
+  ASSERT_TRUE(args && kwargs) << r->ret.debug_string();
+  EXPECT_EQ(*args, Value(List{Value(1), Value("two"), Value(List{Value(3.5)})}));
+  EXPECT_EQ(*kwargs->find("k"), Value("v"));
+  EXPECT_EQ(*kwargs->find("n"), Value(3));
+  EXPECT_EQ(*kwargs->find("flag"), Value(true));
+  // The marker is Salt's business: it must not reach the function.
+  EXPECT_EQ(kwargs->find("__kwarg__"), nullptr);
+}
+
+TEST_F(MinionJobTest, RaisingFunctionIsFunctionFailed) {
+  auto r = run("test.exception", List{Value("boom from saltgw")});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kFunctionFailed) << r.error().message;
+  EXPECT_NE(r.error().message.find("boom from saltgw"), std::string::npos) << r.error().message;
+}
+
+TEST_F(MinionJobTest, StateSls) {
+  auto r = run("state.sls", List{Value("gwtest")}, Map{{"queue", Value(true)}});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const Value* st = r->ret.find("test_|-gwtest-ok_|-gwtest_|-succeed_without_changes");
+  ASSERT_TRUE(st) << r->ret.debug_string();
+  EXPECT_EQ(*st->find("result"), Value(true));
+}
+
+TEST_F(MinionJobTest, TwentyJobsInFlightEachGetTheirOwnAnswer) {
+  std::vector<std::future<Result<JobResult>>> fs;
+  std::vector<std::string> jids(20);
+  for (int i = 0; i < 20; ++i)
+    fs.push_back(submit(JobRequest{"test.echo", List{Value("job-" + std::to_string(i))}, {}, 90s}, &jids[i]));
+  EXPECT_GE(strategy_->in_flight(), 1u);
+  for (int i = 0; i < 20; ++i) {
+    auto r = fs[i].get();
+    ASSERT_TRUE(r.ok()) << i << ": " << r.error().message;
+    EXPECT_EQ(r->ret, Value("job-" + std::to_string(i)));
+    EXPECT_EQ(r->jid, jids[i]);
+  }
+  EXPECT_EQ(strategy_->in_flight(), 0u);
+}
+
+TEST_F(MinionJobTest, TimeoutThenLateResultIsIgnored) {
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  std::string jid;
+  auto start = std::chrono::steady_clock::now();
+  auto f = submit(JobRequest{"test.sleep", List{Value(2)}, {}, 500ms}, &jid, calls);
+  ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+  auto r = f.get();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kTimeout);
+  // The minion still finishes the job and fires salt/job/<jid>/ret: see it
+  // come, and see that the callback is not called again.
+  auto late = std::make_shared<std::promise<void>>();
+  auto once = std::make_shared<std::atomic<bool>>(false);
+  bus_->subscribe("salt/job/" + jid + "/ret", [late, once](const Event&) {
+    if (!once->exchange(true)) late->set_value();
+  });
+  ASSERT_EQ(late->get_future().wait_for(15s), std::future_status::ready);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(calls->load(), 1);
+  EXPECT_EQ(strategy_->in_flight(), 0u);
+  auto p = run("test.ping");
+  ASSERT_TRUE(p.ok()) << p.error().message;
+}
+
+TEST_F(MinionJobTest, CancelCompletesOnceWithTheGivenError) {
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  std::string jid;
+  auto f = submit(JobRequest{"test.sleep", List{Value(2)}, {}, 30s}, &jid, calls);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_TRUE(strategy_->cancel(jid, make_error(ErrorKind::kCancelled, "stopped by test")));
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  auto r = f.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kCancelled);
+  EXPECT_FALSE(strategy_->cancel(jid, make_error(ErrorKind::kCancelled, "again")));
+  std::this_thread::sleep_for(3s);  // the job's own result arrives meanwhile
+  EXPECT_EQ(calls->load(), 1);
+}
+
+TEST_F(MinionJobTest, MinionRestartFailsInFlightJobAndRecovers) {
+  auto inflight = submit(JobRequest{"test.sleep", List{Value(30)}, {}, 120s});
+  std::this_thread::sleep_for(500ms);
+  uint64_t connects = bus_->connects();
+  ASSERT_TRUE(sandbox_->restart()) << sandbox_->log_tail();
+  ASSERT_EQ(inflight.wait_for(30s), std::future_status::ready);
+  auto r = inflight.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kConnectionLost) << r.error().message;
+  ASSERT_TRUE(wait_connected(30s)) << bus_->last_error();
+  EXPECT_GT(bus_->connects(), connects);
+  auto p = run("test.ping");
+  ASSERT_TRUE(p.ok()) << p.error().message;  // still patched after the restart
+}
+
+TEST_F(MinionJobTest, SubmitWhileDisconnectedFailsAtOnce) {
+  EventBusOptions o;
+  o.endpoints.pub_path = "/nonexistent/saltgw_pub.ipc";
+  o.endpoints.pull_path = "/nonexistent/saltgw_pull.ipc";
+  EventBus dead(o);
+  MinionJobStrategy s(dead, jids_);
+  dead.start();
+  auto p = std::make_shared<std::promise<Result<JobResult>>>();
+  auto f = p->get_future();
+  s.submit(JobRequest{"test.ping", {}, {}, 5s}, [p](Result<JobResult> r) { p->set_value(std::move(r)); });
+  ASSERT_EQ(f.wait_for(3s), std::future_status::ready);
+  auto r = f.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kMinionUnreachable);
+  dead.stop();
+}
+
+}  // namespace
