@@ -73,7 +73,7 @@ struct Loader {
         else if (key == "root_dir") cfg.root_dir = v.as<std::string>();
         else if (key == "sock_dir") cfg.sock_dir = v.as<std::string>();
         else if (key == "cachedir") cfg.cachedir = v.as<std::string>();
-        else if (key == "hash_type") cfg.hash_type = v.as<std::string>();
+        else if (key == "hash_type") { cfg.hash_type = v.as<std::string>(); cfg.hash_type_set = true; }
         else if (key == "ipc_mode") cfg.ipc_mode = v.as<std::string>();
         else if (key == "tcp_pub_port") cfg.tcp_pub_port = v.as<int>();
         else if (key == "tcp_pull_port") cfg.tcp_pull_port = v.as<int>();
@@ -159,7 +159,38 @@ Result<BusEndpoints> bus_endpoints(const MinionConfig& config) {
   std::string id_hash = h->substr(0, 10);
   e.pub_path = (fs::path(config.sock_dir) / ("minion_event_" + id_hash + "_pub.ipc")).string();
   e.pull_path = (fs::path(config.sock_dir) / ("minion_event_" + id_hash + "_pull.ipc")).string();
+  e.hash_type = config.hash_type;
   return e;
+}
+
+std::vector<BusEndpoints> candidate_bus_endpoints(const MinionConfig& config) {
+  std::vector<BusEndpoints> out;
+  if (config.ipc_mode == "tcp" || config.hash_type_set) {
+    if (auto e = bus_endpoints(config)) out.push_back(e.value());
+    return out;
+  }
+  // No hash_type in the config: the release's default decides, and saltgw
+  // cannot know the release. The configured (default) hash first, then md5.
+  for (const char* hash : {config.hash_type.c_str(), "md5"}) {
+    MinionConfig c = config;
+    c.hash_type = hash;
+    auto e = bus_endpoints(c);
+    if (!e) continue;
+    bool dup = false;
+    for (const auto& o : out) dup = dup || o.pub_path == e->pub_path;
+    if (!dup) out.push_back(e.value());
+  }
+  return out;
+}
+
+Result<BusEndpoints> find_bus_endpoints(const MinionConfig& config) {
+  auto all = candidate_bus_endpoints(config);
+  if (all.empty()) return bus_endpoints(config);  // carries the error
+  for (const auto& e : all) {
+    std::error_code ec;
+    if (e.tcp || fs::exists(e.pub_path, ec)) return e;
+  }
+  return all.front();
 }
 
 }  // namespace saltgw::salt_ipc

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "salt_ipc/error.h"
 
@@ -22,6 +23,9 @@ struct MinionConfig {
   std::string sock_dir = "/var/run/salt/minion";
   std::string cachedir = "/var/cache/salt/minion";
   std::string hash_type = "sha256";
+  // True when some config file names hash_type. A minion whose config does
+  // not may be a 2017.7 one, whose default was md5 (sha256 since 2019.2).
+  bool hash_type_set = false;
   std::string ipc_mode = "ipc";  // "ipc" (unix sockets) or "tcp"
   int tcp_pub_port = 4510;
   int tcp_pull_port = 4511;
@@ -37,6 +41,7 @@ struct BusEndpoints {
   std::string host = "127.0.0.1";
   int pub_port = 0;       // tcp mode
   int pull_port = 0;      // tcp mode
+  std::string hash_type;  // ipc mode: the hash that named the socket files
   std::string describe() const;  // "unix:/var/run/.../minion_event_xxx_pub.ipc" ...
 };
 
@@ -46,5 +51,18 @@ Result<MinionConfig> load_minion_config(const std::string& path);
 // Derives the bus endpoints exactly as salt.utils.event.SaltEvent does:
 // <sock_dir>/minion_event_<first 10 hex of hash_type(id)>_{pub,pull}.ipc.
 Result<BusEndpoints> bus_endpoints(const MinionConfig& config);
+
+// Every place the minion's bus may be, most likely first. saltgw cannot tell
+// a minion's release from its config, and the socket names depend on
+// hash_type, whose default changed from md5 (2017.7 and older) to sha256
+// (2019.2 and later). So: tcp mode or an explicit hash_type -> just
+// bus_endpoints(config); otherwise the sha256 names, then the md5 names.
+// Empty only when hash_type is one saltgw does not know (bus_endpoints says why).
+std::vector<BusEndpoints> candidate_bus_endpoints(const MinionConfig& config);
+
+// The first candidate whose pub socket exists on disk (tcp endpoints count as
+// existing), else the first candidate, so a minion that is not up yet is
+// waited for at its most likely address. Errors as bus_endpoints.
+Result<BusEndpoints> find_bus_endpoints(const MinionConfig& config);
 
 }  // namespace saltgw::salt_ipc
