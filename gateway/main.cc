@@ -243,7 +243,11 @@ int main(int argc, char** argv) {
   srv_opts.keepalive_timeout = std::max(std::chrono::milliseconds(static_cast<int64_t>(cfg.stream_max_s * 1000)),
                                         api_opts.job_timeout + std::chrono::seconds(30));
   rest::HttpServer server(srv_opts, api, [](const std::string& line) { log_line("access", line); });
-  if (auto st = server.start(); !st) return fail(st.error().message);
+  if (auto st = server.start(); !st) {
+    list_loaded = true;
+    list_loader.join();
+    return fail(st.error().message);
+  }
 
   log_line("info", "saltgw " SALTGW_VERSION " serving the Local API on " + cfg.listen +
                        " for unit " + api.unit_id().display() + " (minion config " +

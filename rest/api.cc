@@ -46,6 +46,9 @@ HttpResponse json_response(int status, const Value& v) {
   return r;
 }
 
+// Results whose JSON is about this big or more are encoded while being sent.
+constexpr size_t kStreamedBodyBytes = 256 * 1024;
+
 const char* const kApnKeys[] = {"apn", "mtu", "pass", "pin", "user"};
 
 // Python repr of a list of strings, as the reference's messages show them.
@@ -296,7 +299,12 @@ void LocalApi::run_job(JobRequest job, Responder respond, std::shared_ptr<void> 
   auto& store = deps_.store;
   deps_.strategy.submit(std::move(job), [respond, jid, &store, slot](Result<JobResult> outcome) {
     store.finished(jid, outcome);
-    HttpResponse r = outcome ? json_response(200, outcome->ret) : error_response(outcome.error());
+    HttpResponse r;
+    if (outcome && json_size_estimate(outcome->ret, kStreamedBodyBytes) >= kStreamedBodyBytes) {
+      r.json = std::make_shared<const Value>(std::move(outcome->ret));  // encoded as it is sent
+    } else {
+      r = outcome ? json_response(200, outcome->ret) : error_response(outcome.error());
+    }
     r.jid = jid;
     respond(std::move(r));
   });

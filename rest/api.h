@@ -57,6 +57,8 @@ struct HttpResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string file_path;  // when set: stream this file as the body
+  // When set (and body empty): a large JSON body, encoded while it is sent.
+  std::shared_ptr<const salt_ipc::Value> json;
   std::string jid;        // for the access log
 };
 

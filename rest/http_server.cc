@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <thread>
 #include <cstdio>
 #include <sstream>
 
@@ -151,6 +152,7 @@ class PistacheReply : public Reply {
         origin_(std::move(origin)), keep_alive_(keep_alive), started_(started) {}
 
   void send(HttpResponse r) override {
+    if (r.json && r.body.empty() && r.file_path.empty()) return send_streamed_json(std::move(r));
     if (once_.exchange(true)) return;  // exactly one answer per request
     auto& h = writer_.headers();
     for (auto& [k, v] : cors_headers()) set_header(h, k, v);
@@ -171,6 +173,22 @@ class PistacheReply : public Reply {
       else writer_.send(static_cast<Http::Code>(r.status), r.body);
     }
     access(r.status, r.jid);
+  }
+
+  // A large JSON result: chunked transfer, encoded piece by piece on a thread
+  // of its own that waits while the client is behind, so the whole text never
+  // sits in memory (only the result value and about a megabyte queued).
+  void send_streamed_json(HttpResponse r) {
+    std::vector<std::pair<std::string, std::string>> headers = r.headers;
+    if (!r.jid.empty()) headers.emplace_back("X-Salt-Jid", r.jid);
+    auto s = stream(r.status, "application/json", headers);
+    std::thread([s, json = r.json] {
+      json_write_chunked(*json, [&s](std::string_view piece) {
+        while (s->backlog() > (1u << 20) && !s->closed()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        return s->write(piece);
+      });
+      s->end();
+    }).detach();
   }
 
   std::shared_ptr<ResponseStream> stream(int status, const std::string& content_type,

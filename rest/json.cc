@@ -85,9 +85,27 @@ std::string sanitize_utf8(std::string_view s) {
 using Writer = rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>,
                                  rapidjson::CrtAllocator, rapidjson::kWriteNanAndInfFlag>;
 
-void write(const Value& v, Writer& w) {
+// A RapidJSON output stream that hands full pieces to a sink.
+struct ChunkStream {
+  using Ch = char;
+  std::string buf;
+  size_t chunk;
+  const std::function<bool(std::string_view)>* sink;
+  bool ok = true;
+  void Put(char c) {
+    buf.push_back(c);
+    if (buf.size() >= chunk) Flush();
+  }
+  void Flush() {
+    if (ok && !buf.empty()) ok = (*sink)(buf);
+    buf.clear();
+  }
+};
+
+template <class W>
+void write(const Value& v, W& w) {
   struct V {
-    Writer& w;
+    W& w;
     void operator()(std::nullptr_t) { w.Null(); }
     void operator()(bool b) { w.Bool(b); }
     void operator()(int64_t i) { w.Int64(i); }
@@ -130,6 +148,38 @@ Result<Value> json_parse(std::string_view text, size_t max_depth) {
                           " (at byte " + std::to_string(doc.GetErrorOffset()) + ")");
   }
   return convert(doc, max_depth);
+}
+
+void json_write_chunked(const Value& v, const std::function<bool(std::string_view)>& sink, size_t chunk_bytes) {
+  ChunkStream cs;
+  cs.chunk = chunk_bytes;
+  cs.sink = &sink;
+  cs.buf.reserve(chunk_bytes + 16);
+  rapidjson::Writer<ChunkStream, rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::CrtAllocator,
+                    rapidjson::kWriteNanAndInfFlag>
+      w(cs);
+  write(v, w);
+  cs.Flush();
+}
+
+size_t json_size_estimate(const Value& v, size_t stop_after) {
+  size_t n = 0;
+  std::vector<const Value*> todo{&v};
+  while (!todo.empty() && n < stop_after) {
+    const Value* x = todo.back();
+    todo.pop_back();
+    if (x->is_string() || x->is_bytes()) n += x->text().size() + 2;
+    else if (x->is_list()) {
+      n += 2;
+      for (const auto& e : x->as_list()) todo.push_back(&e), n += 1;
+    } else if (x->is_map()) {
+      n += 2;
+      for (const auto& [k, e] : x->as_map()) todo.push_back(&e), n += k.size() + 4;
+    } else {
+      n += 8;
+    }
+  }
+  return n;
 }
 
 void json_write(const Value& v, std::string& out) {

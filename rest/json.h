@@ -7,6 +7,8 @@
 // non-finite floats become null.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -25,6 +27,16 @@ salt_ipc::Result<Value> json_parse(std::string_view text, size_t max_depth = kDe
 // Appends the JSON text of v to out (compact, keys in map order).
 void json_write(const Value& v, std::string& out);
 std::string json_write(const Value& v);
+
+// Writes the JSON text of v in pieces of about `chunk_bytes`, calling `sink`
+// for each; stops early when sink returns false. Peak memory is one piece, not
+// the whole text: for multi-megabyte results.
+void json_write_chunked(const Value& v, const std::function<bool(std::string_view)>& sink,
+                        size_t chunk_bytes = 64 * 1024);
+
+// A cheap upper-bound-ish estimate of the JSON size of v (strings, keys and
+// a few bytes per scalar), to decide between a plain and a streamed body.
+size_t json_size_estimate(const Value& v, size_t stop_after = SIZE_MAX);
 
 // {"error": message} plus optional extra fields, as every error body.
 std::string json_error_body(std::string_view message, std::string_view kind = {});

@@ -22,6 +22,7 @@
 
 #include "salt_ipc/frame.h"
 #include "salt_ipc/log.h"
+#include "salt_ipc/zmq_bus.h"
 
 namespace saltgw::salt_ipc {
 
@@ -31,25 +32,25 @@ namespace {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-// Connects a stream socket (blocking connect: the bus is local), then makes it
-// non-blocking. Returns the fd or an Error naming the endpoint.
-Result<int> connect_stream(const BusEndpoints& ep, bool pub) {
+// Connects a stream socket without ever blocking the I/O thread for long: a
+// minion that is wedged (socket file present, nobody accepting) must not
+// stall every job. Non-blocking connect; unix sockets fail at once with
+// EAGAIN when the listener's backlog is full, TCP gets `timeout` to finish.
+Result<int> connect_stream(const BusEndpoints& ep, bool pub,
+                           std::chrono::milliseconds timeout = std::chrono::milliseconds(500)) {
   int fd = -1;
   std::string where;
+  int rc;
   if (ep.tcp) {
     int port = pub ? ep.pub_port : ep.pull_port;
     where = ep.host + ":" + std::to_string(port);
-    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) return make_error(ErrorKind::kMinionUnreachable, "socket: " + errno_text(errno));
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
     sa.sin_port = htons(static_cast<uint16_t>(port));
     ::inet_pton(AF_INET, ep.host.c_str(), &sa.sin_addr);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-      int e = errno;
-      ::close(fd);
-      return make_error(ErrorKind::kMinionUnreachable, "connect " + where + ": " + errno_text(e));
-    }
+    rc = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   } else {
@@ -58,18 +59,46 @@ Result<int> connect_stream(const BusEndpoints& ep, bool pub) {
     sockaddr_un sa{};
     if (path.size() >= sizeof sa.sun_path)
       return make_error(ErrorKind::kConfig, "socket path too long: " + path);
-    fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) return make_error(ErrorKind::kMinionUnreachable, "socket: " + errno_text(errno));
     sa.sun_family = AF_UNIX;
     std::memcpy(sa.sun_path, path.data(), path.size());
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-      int e = errno;
-      ::close(fd);
-      return make_error(ErrorKind::kMinionUnreachable, "connect " + where + ": " + errno_text(e));
+    rc = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+  }
+  if (rc != 0 && errno == EINPROGRESS) {
+    pollfd p{fd, POLLOUT, 0};
+    int n = ::poll(&p, 1, static_cast<int>(timeout.count()));
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (n == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) {
+      rc = 0;
+    } else {
+      errno = n == 0 ? ETIMEDOUT : (err ? err : errno);
     }
   }
-  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  if (rc != 0) {
+    int e = errno;
+    ::close(fd);
+    std::string why = e == EAGAIN ? "the listener accepts no connections (minion busy or hung?)" : errno_text(e);
+    return make_error(ErrorKind::kMinionUnreachable, "connect " + where + ": " + why);
+  }
   return fd;
+}
+
+// (Restored by the lead after an editing collision; values chosen to match
+// their uses below.)
+// How long to wait, right after connecting, for a ZeroMQ peer's greeting
+// (0xFF ... 0x7F): Salt 2015.8 and older serve the bus with ZeroMQ.
+constexpr std::chrono::milliseconds kGreetingWait{100};
+// When the plain hello has not come back after this long, also try the
+// length-prefixed framing (Salt 3007+ transport) on a second pull connection.
+constexpr std::chrono::milliseconds kPrefixProbeDelay{300};
+// ZeroMQ PUB drops messages until the subscription has propagated ("slow
+// joiner"): repeat the hello this often until it comes back.
+constexpr std::chrono::milliseconds kZmqHelloRepeat{200};
+
+std::string prefixed_hello_frame(const std::string& tag) {
+  return frame_encode_length_prefixed(event_pack(tag, Value(Map{{"saltgw", Value("hello")}})));
 }
 
 std::string random_token() {
@@ -103,6 +132,14 @@ struct EventBus::Impl {
   FrameDecoder decoder;
   std::string hello_tag;
   uint64_t hello_timer = 0;
+  // Push framing probe (see kPrefixProbeDelay).
+  bool push_prefixed = false;
+  int probe_fd = -1;  // second pull connection, carrying the length-prefixed hello
+  std::string hello_tag_prefixed;
+  uint64_t probe_timer = 0;
+  // Legacy ZeroMQ bus, when the minion has one (see kGreetingWait).
+  std::unique_ptr<LegacyZmqBus> zmq;
+  uint64_t zmq_hello_timer = 0;
   std::chrono::milliseconds backoff{0};
   uint64_t reconnect_timer = 0;
   bool reported_down = false;
@@ -168,7 +205,11 @@ struct EventBus::Impl {
   void close_fds() {
     if (pub_fd >= 0) ::close(pub_fd);
     if (pull_fd >= 0) ::close(pull_fd);
-    pub_fd = pull_fd = -1;
+    if (probe_fd >= 0) ::close(probe_fd);
+    pub_fd = pull_fd = probe_fd = -1;
+    if (probe_timer) remove_timer(probe_timer), probe_timer = 0;
+    zmq.reset();
+    if (zmq_hello_timer) remove_timer(zmq_hello_timer), zmq_hello_timer = 0;
     out_buf.clear();
     decoder = FrameDecoder(opts.limits);
   }
@@ -209,13 +250,19 @@ struct EventBus::Impl {
 
   void try_connect() {
     if (state != State::kDisconnected || stopping) return;
-    auto pub = connect_stream(opts.endpoints, true);
+    auto pub = connect_stream(opts.endpoints, true, std::chrono::milliseconds(500));
     if (!pub) {
       drop(pub.error().message);
       return;
     }
     pub_fd = pub.value();
-    auto pull = connect_stream(opts.endpoints, false);
+    if (probe_greeting(pub_fd, kGreetingWait) == PeerGreeting::kZmtp) {
+      ::close(pub_fd);
+      pub_fd = -1;
+      connect_zmq();
+      return;
+    }
+    auto pull = connect_stream(opts.endpoints, false, std::chrono::milliseconds(500));
     if (!pull) {
       drop(pull.error().message);
       return;
@@ -223,8 +270,13 @@ struct EventBus::Impl {
     pull_fd = pull.value();
     state = State::kHandshake;
     // Prove the far side is a Salt bus: what we push must come back published.
+    push_prefixed = false;
     hello_tag = "saltgw/hello/" + random_token();
     queue_event(hello_tag, Value(Map{{"saltgw", Value("hello")}}));
+    probe_timer = timer_in(kPrefixProbeDelay, [this] {
+      probe_timer = 0;
+      send_prefixed_hello();
+    });
     hello_timer = timer_in(opts.hello_timeout, [this] {
       hello_timer = 0;
       drop("no answer from the event bus within " +
@@ -233,12 +285,81 @@ struct EventBus::Impl {
     });
   }
 
+  // The minion's bus is a legacy ZeroMQ one: open it and say hello.
+  void connect_zmq() {
+    zmq = std::make_unique<LegacyZmqBus>();
+    if (auto st = zmq->open(opts.endpoints); !st) {
+      drop(st.error().message);
+      return;
+    }
+    state = State::kHandshake;
+    hello_tag = "saltgw/hello/" + random_token();
+    send_zmq_hello();
+    hello_timer = timer_in(opts.hello_timeout, [this] {
+      hello_timer = 0;
+      drop("no answer from the legacy ZeroMQ event bus within " +
+           std::to_string(opts.hello_timeout.count()) + " ms");
+    });
+  }
+
+  void send_zmq_hello() {
+    zmq_hello_timer = 0;
+    if (!zmq || state != State::kHandshake) return;
+    queue_event(hello_tag, Value(Map{{"saltgw", Value("hello")}}));
+    zmq_hello_timer = timer_in(kZmqHelloRepeat, [this] { send_zmq_hello(); });
+  }
+
+  void read_zmq() {
+    std::vector<std::string> msgs;
+    Status st = zmq->receive(msgs);
+    LegacyZmqBus* current = zmq.get();
+    for (auto& m : msgs) {
+      auto ev = event_unpack(m, opts.limits);
+      if (!ev) {
+        log(LogLevel::kWarning, "event bus: skipping undecodable event: " + ev.error().message);
+        continue;
+      }
+      dispatch(ev.value());
+      if (zmq.get() != current) return;  // a handler dropped the connection
+    }
+    if (!st) drop(st.error().message);
+  }
+
+  // The plain hello got no answer yet: try the length-prefixed framing on a
+  // second pull connection (see kPrefixProbeDelay).
+  void send_prefixed_hello() {
+    if (state != State::kHandshake || probe_fd >= 0) return;
+    auto conn = connect_stream(opts.endpoints, false);
+    if (!conn) {
+      log(LogLevel::kDebug, "event bus: prefixed-hello probe: " + conn.error().message);
+      return;
+    }
+    probe_fd = conn.value();
+    hello_tag_prefixed = "saltgw/hello/" + random_token();
+    std::string f = prefixed_hello_frame(hello_tag_prefixed);
+    // A fresh socket takes a few hundred bytes at once; if not, no probe.
+    ssize_t n = ::send(probe_fd, f.data(), f.size(), MSG_NOSIGNAL);
+    if (n != static_cast<ssize_t>(f.size())) {
+      ::close(probe_fd);
+      probe_fd = -1;
+    }
+  }
+
   void queue_event(const std::string& tag, const Value& data) {
-    out_buf += frame_encode(event_pack(tag, data));
+    std::string body = event_pack(tag, data);
+    if (zmq) {  // one single-part message per event, no frame
+      if (auto st = zmq->send(std::move(body)); !st) drop(st.error().message);
+      return;
+    }
+    out_buf += push_prefixed ? frame_encode_length_prefixed(body) : frame_encode(body);
     flush();
   }
 
   void flush() {
+    if (zmq) {
+      if (auto st = zmq->flush(); !st) drop(st.error().message);
+      return;
+    }
     while (!out_buf.empty() && pull_fd >= 0) {
       ssize_t n = ::send(pull_fd, out_buf.data(), out_buf.size(), MSG_NOSIGNAL);
       if (n > 0) {
@@ -257,18 +378,36 @@ struct EventBus::Impl {
   void on_connected() {
     state = State::kConnected;
     if (hello_timer) remove_timer(hello_timer), hello_timer = 0;
+    if (probe_timer) remove_timer(probe_timer), probe_timer = 0;
+    if (zmq_hello_timer) remove_timer(zmq_hello_timer), zmq_hello_timer = 0;
     backoff = opts.reconnect_min;
     reported_down = false;
     set_error("");
     self->connected_ = true;
     self->connects_++;
-    log(LogLevel::kInfo, "event bus: connected to " + opts.endpoints.describe());
+    log(LogLevel::kInfo, "event bus: connected to " + opts.endpoints.describe() + "; framing: " +
+                             (zmq ? std::string("legacy ZeroMQ (single-part messages, Salt 2015.8 and older)")
+                                  : std::string("push ") + (push_prefixed ? "length-prefixed" : "plain") +
+                                        ", pub " + (decoder.length_prefixed() ? "length-prefixed" : "plain")));
     notify(true, "");
   }
 
   void dispatch(const Event& ev) {
     if (state == State::kHandshake) {
-      if (ev.tag == hello_tag) on_connected();
+      if (ev.tag == hello_tag) {
+        // Plain framing: the probe connection (if any) is not needed.
+        if (probe_fd >= 0) ::close(probe_fd), probe_fd = -1;
+        on_connected();
+      } else if (!hello_tag_prefixed.empty() && ev.tag == hello_tag_prefixed && probe_fd >= 0) {
+        // Length-prefixed framing: the probe connection becomes the pull
+        // connection; the first one holds an unread plain hello and is closed.
+        ::close(pull_fd);
+        pull_fd = probe_fd;
+        probe_fd = -1;
+        out_buf.clear();
+        push_prefixed = true;
+        on_connected();
+      }
       return;
     }
     if (ev.tag.rfind("saltgw/hello/", 0) == 0) return;
@@ -360,9 +499,12 @@ struct EventBus::Impl {
                      .count();
         timeout = d < 0 ? 0 : static_cast<int>(std::min<int64_t>(d + 1, 60000));
       }
-      pollfd fds[3];
+      if (zmq && zmq->has_queued()) timeout = timeout < 0 ? 10 : std::min(timeout, 10);
+      pollfd fds[5];
       int n = 0;
       fds[n++] = {wake_fd, POLLIN, 0};
+      if (zmq)
+        for (int zfd : zmq->poll_fds()) fds[n++] = {zfd, POLLIN, 0};
       int pub_idx = -1, pull_idx = -1;
       if (pub_fd >= 0) pub_idx = n, fds[n++] = {pub_fd, POLLIN, 0};
       if (pull_fd >= 0)
@@ -383,6 +525,9 @@ struct EventBus::Impl {
           if (pull_fd == pull_now && pull_fd >= 0 && (fds[pull_idx].revents & POLLOUT)) flush();
         }
       }
+      // ZeroMQ's descriptors only hint; look every time round (cheap).
+      if (zmq && zmq->has_queued()) flush();
+      if (zmq) read_zmq();
       run_timers();
     }
     bool was_up = state == State::kConnected;

@@ -18,6 +18,10 @@ struct FrameDecoder::Impl {
   uint64_t frame_start = 0;   // value of `fed` where the current frame began
   bool failed = false;
   std::string failure;
+  // Length-prefixed streams (3006.24+ / 3007 / 3008, see frame.h) do not go
+  // through `unpacker`: whole prefixed frames are cut from `pbuf`.
+  enum class Mode { kUnknown, kStream, kPrefixed } mode = Mode::kUnknown;
+  std::string pbuf;
 };
 
 FrameDecoder::FrameDecoder(const DecodeLimits& limits) : impl_(std::make_unique<Impl>(limits)) {}
@@ -25,7 +29,12 @@ FrameDecoder::~FrameDecoder() = default;
 FrameDecoder::FrameDecoder(FrameDecoder&&) noexcept = default;
 FrameDecoder& FrameDecoder::operator=(FrameDecoder&&) noexcept = default;
 
-size_t FrameDecoder::buffered() const { return static_cast<size_t>(impl_->fed - impl_->frame_start); }
+size_t FrameDecoder::buffered() const {
+  if (impl_->mode == Impl::Mode::kPrefixed) return impl_->pbuf.size();
+  return static_cast<size_t>(impl_->fed - impl_->frame_start);
+}
+
+bool FrameDecoder::length_prefixed() const { return impl_->mode == Impl::Mode::kPrefixed; }
 
 namespace {
 
@@ -71,6 +80,36 @@ Status FrameDecoder::feed(std::string_view bytes, std::vector<Frame>& out) {
     d.failure = std::move(why);
     return make_error(ErrorKind::kProtocol, d.failure);
   };
+  if (bytes.empty()) return Ok{};
+  if (d.mode == Impl::Mode::kUnknown)
+    d.mode = bytes[0] == '\0' ? Impl::Mode::kPrefixed : Impl::Mode::kStream;  // see frame.h
+  if (d.mode == Impl::Mode::kPrefixed) {
+    d.pbuf.append(bytes);
+    size_t pos = 0;
+    while (d.pbuf.size() - pos >= 4) {
+      const auto* p = reinterpret_cast<const unsigned char*>(d.pbuf.data() + pos);
+      uint64_t len = (uint64_t{p[0]} << 24) | (uint64_t{p[1]} << 16) | (uint64_t{p[2]} << 8) | p[3];
+      if (len > d.limits.max_bytes)
+        return fail("IPC frame larger than " + std::to_string(d.limits.max_bytes) + " bytes");
+      if (d.pbuf.size() - pos - 4 < len) break;
+      try {
+        size_t off = 0;
+        auto oh = msgpack::unpack(d.pbuf.data() + pos + 4, static_cast<size_t>(len), off, nullptr, nullptr,
+                                  msgpack::unpack_limit(d.limits.max_elements, d.limits.max_elements,
+                                                        d.limits.max_bytes, d.limits.max_bytes,
+                                                        d.limits.max_bytes, d.limits.max_depth));
+        if (off != len) return fail("IPC frame shorter than its length prefix");
+        auto f = to_frame(oh.get());
+        if (!f) return fail(f.error().message);
+        out.push_back(std::move(f).value());
+      } catch (const std::exception& e) {
+        return fail(std::string("malformed IPC frame: ") + e.what());
+      }
+      pos += 4 + static_cast<size_t>(len);
+    }
+    d.pbuf.erase(0, pos);
+    return Ok{};
+  }
   try {
     d.unpacker.reserve_buffer(bytes.size());
     std::memcpy(d.unpacker.buffer(), bytes.data(), bytes.size());
@@ -106,6 +145,19 @@ std::string frame_encode(std::string_view body) {
   out.push_back(static_cast<char>(0xa4));
   out.append("body");
   msgpack_encode(Value(Bytes{std::string(body)}), out);
+  return out;
+}
+
+std::string frame_encode_length_prefixed(std::string_view body) {
+  std::string frame = frame_encode(body);
+  uint32_t n = static_cast<uint32_t>(frame.size());
+  std::string out;
+  out.reserve(frame.size() + 4);
+  out.push_back(static_cast<char>((n >> 24) & 0xff));
+  out.push_back(static_cast<char>((n >> 16) & 0xff));
+  out.push_back(static_cast<char>((n >> 8) & 0xff));
+  out.push_back(static_cast<char>(n & 0xff));
+  out += frame;
   return out;
 }
 

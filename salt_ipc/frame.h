@@ -6,6 +6,20 @@
 // returned (one byte, half a frame, several frames) and it yields every
 // complete frame in order. A malformed stream is an Error; after that the
 // decoder refuses further input and the connection must be closed.
+//
+// Length prefix (Salt 3006.24+, 3007.x, 3008.x; fixtures and findings in
+// tests/unit/framing_releases_test.cc):
+// Salt's frame_msg_ipc now writes a 4-byte big-endian length before each
+// frame, and the minion's pull socket only reads that form (it reads 4 bytes
+// as a length, so an unprefixed frame is never consumed). What the pub socket
+// sends depends on the release: 3006.24+ IPC prefixes, the TCP-transport bus
+// of 3007/3008 does not. FrameDecoder therefore decides from the first byte of
+// the stream: a frame (a msgpack map) starts with 0x80-0x8f, 0xde or 0xdf,
+// while the prefix of a frame under 16 MiB starts with 0x00. (A first frame
+// that large never happens: the minion trims events above max_event_size,
+// 1 MiB by default, and the first event on a connection is a small one.)
+// Which form to *send* cannot be seen from the pub side; EventBus finds out
+// with its hello.
 #pragma once
 
 #include <memory>
@@ -37,6 +51,9 @@ class FrameDecoder {
   // Bytes received but not yet part of a complete frame.
   size_t buffered() const;
 
+  // True once the stream turned out to carry 4-byte length prefixes.
+  bool length_prefixed() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
@@ -44,5 +61,9 @@ class FrameDecoder {
 
 // Frames `body` for an IPC socket: msgpack {"head": {}, "body": bin(body)}.
 std::string frame_encode(std::string_view body);
+
+// The same frame preceded by its length as 4 bytes big-endian, as Salt's
+// frame_msg_ipc writes it from 3006.24 / 3007.x on.
+std::string frame_encode_length_prefixed(std::string_view body);
 
 }  // namespace saltgw::salt_ipc

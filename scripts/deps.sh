@@ -3,7 +3,8 @@
 # machine: the C++ toolchain and libraries from Debian's packages, and a Python
 # virtual environment with Salt from PyPI for the sandbox minion.
 #
-#   SALT_VERSION   Salt release for the sandbox (default: 3006 LTS, pinned)
+#   SALT_VERSION   Salt release for the sandbox (default: 3006 LTS, pinned;
+#                  3007.16 and 3008.4 also install here, see scripts/test-matrix.sh)
 #   SALTGW_VENV    where the virtual environment goes (default: .venv/salt-$SALT_VERSION)
 #
 # Idempotent: packages already present are not installed again.
@@ -55,6 +56,12 @@ if [ ! -x "$venv/bin/salt-minion" ] || ! "$venv/bin/python" -c "import salt.vers
   # Salt's PyPI wheels do not always declare their requirements: install them
   # explicitly (scripts/salt-requirements.txt), then Salt itself.
   "$venv/bin/pip" install -q -r "$here/scripts/salt-requirements.txt" >&2
-  "$venv/bin/pip" install -q "salt==$SALT_VERSION" >&2
+  if ! "$venv/bin/pip" install -q "salt==$SALT_VERSION" >&2; then
+    # The newest releases pin a certifi newer than the package index here has.
+    echo "deps: salt==$SALT_VERSION did not install; releases known to install here:" \
+      "3006.23, 3007.16, 3008.4 (e.g. 3007.17 and 3008.5 need certifi>=2026.10.23)" >&2
+    rm -rf "$venv"
+    exit 1
+  fi
 fi
 echo "$venv"

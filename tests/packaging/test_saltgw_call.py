@@ -124,6 +124,21 @@ def test_login_when_auth_is_required(tmp_path):
     assert r.stdout.strip() == "authed"
 
 
+def test_progress_streams_state_results(tmp_path):
+    """With --progress saltgw streams NDJSON; through the engine each state's
+    result arrives as it finishes."""
+    gw = Gateway(tmp_path, extra_args=["--dispatch", "engine"])
+    try:
+        r = run_call("--url", gw.url, "--wait", "20", "--progress", "state.sls", "gwmulti")
+    finally:
+        gw.stop()
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "accepted, jid" in r.stderr
+    progress = [line for line in r.stderr.splitlines() if re.search(r"\[\d+/8\] PASS", line)]
+    assert len(progress) == 8, r.stderr
+    assert "Succeeded: 8, Failed: 0" in r.stdout
+
+
 def test_progress_accepts_a_plain_json_answer(call):
     r = call("--progress", "test.echo", "streamed")
     assert r.returncode == 0, r.stderr
