@@ -111,7 +111,7 @@ if ! command -v lintian >/dev/null && [ "${SALTGW_INSTALL_BUILD_DEPS:-0}" = 1 ];
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends lintian >/dev/null
 fi
 if command -v lintian >/dev/null; then
-  lintian --info --display-info --pedantic --no-tag-display-limit "$out/$changes" >"$out/lintian.txt" 2>&1 || true
+  lintian --info --display-info --pedantic --tag-display-limit 0 "$out/$changes" >"$out/lintian.txt" 2>&1 || true
   echo "build-deb: lintian: $(grep -c '^E:' "$out/lintian.txt" || true) errors," \
        "$(grep -c '^W:' "$out/lintian.txt" || true) warnings ($out/lintian.txt)"
 else

@@ -627,7 +627,8 @@ std::shared_ptr<void> LocalApi::admit(const std::string& client, const Responder
     ++mine;
     ++adm->total;
   }
-  return std::shared_ptr<void>(nullptr, [adm, client](void*) {
+  // The pointer itself is unused; it is non-null so the holder tests true.
+  return std::shared_ptr<void>(static_cast<void*>(adm.get()), [adm, client](void*) {
     std::lock_guard<std::mutex> lock(adm->mu);
     --adm->total;
     auto it = adm->per_client.find(client);

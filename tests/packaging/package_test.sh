@@ -19,7 +19,7 @@
 #   SALTGW_PACKAGE_OUT   where the .deb and lintian.txt go (default: a temp dir)
 set -uo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$here"
+cd "$here" || exit 1
 junit=${1:-/tmp/saltgw-package-junit.xml}
 work=$(mktemp -d /tmp/saltgw-pkgtest.XXXXXX)
 out=${SALTGW_PACKAGE_OUT:-$work/out}
@@ -62,7 +62,8 @@ record() {
 check() {
   local name=$1
   shift
-  local log=$work/check-$((passed + failed)).log t0=$(date +%s)
+  local log=$work/check-$((passed + failed)).log t0
+  t0=$(date +%s)
   if "$@" >"$log" 2>&1; then record "$name" $(($(date +%s) - t0)) OK
   else record "$name" $(($(date +%s) - t0)) FAIL "$log"; return 1; fi
 }
@@ -90,7 +91,19 @@ stop_gw() {
     kill -0 "$gw_pid" 2>/dev/null && kill -KILL "$gw_pid"
   fi
 }
-trap 'stop_gw; rm -rf "$work/run"' EXIT
+installed_here=0
+on_exit() {
+  stop_gw
+  rm -rf "$work/run"
+  # An interrupted or aborted run must not leave the package behind (the next
+  # run's preconditions would refuse to start).
+  if [ "$installed_here" = 1 ]; then
+    echo "package_test: purging the saltgw this run installed"
+    dpkg --purge saltgw >/dev/null 2>&1 || true
+  fi
+}
+trap on_exit EXIT
+trap 'exit 130' INT TERM
 
 # Every path the package installs or creates; none may be left after purge.
 installed_paths=(/etc/saltgw /etc/saltgw/saltgw.yaml /usr/sbin/saltgw /usr/bin/saltgw-call
@@ -156,6 +169,7 @@ minion_pid_before=$(cat "$sandbox_dir/sandbox.pid" 2>/dev/null || echo none)
 install_pkg() {
   apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$deb"
 }
+installed_here=1
 check install install_pkg || finish
 
 installed_files() {
@@ -194,21 +208,22 @@ start_gw() {
     --secret-file "$work/run/secret" >"$work/run/saltgw.log" 2>&1 &
   gw_pid=$!
   for _ in $(seq 1 200); do
-    curl -sf "$url/" >/dev/null && break
+    curl -sf -m 5 "$url/" >/dev/null && break
     kill -0 "$gw_pid" 2>/dev/null || { cat "$work/run/saltgw.log"; return 1; }
     sleep 0.1
   done
-  curl -sf "$url/" >/dev/null || { cat "$work/run/saltgw.log"; return 1; }
+  curl -sf -m 5 "$url/" >/dev/null || { cat "$work/run/saltgw.log"; return 1; }
   # Jobs go through once the bus is connected (in the background).
-  for _ in $(seq 1 150); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url/dongle/$(unit)/execute/" \
+  local deadline=$(($(date +%s) + 30))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    [ "$(curl -s -m 10 -o /dev/null -w '%{http_code}' -X POST "$url/dongle/$(unit)/execute/" \
           -H 'Content-Type: application/json' -d '{"command": "test.ping", "arg": [], "kwarg": {}}')" = 200 ] && break
     sleep 0.2
   done
   cat "$work/run/saltgw.log"
   [ "$(stat -c %a "$work/run/secret")" = 600 ]
 }
-unit() { curl -s "$url/" | python3 -c 'import json, sys; print(json.load(sys.stdin)["unit_id"])'; }
+unit() { curl -s -m 5 "$url/" | python3 -c 'import json, sys; print(json.load(sys.stdin)["unit_id"])'; }
 check start-as-exec-start start_gw || { stop_gw; finish; }
 unit_id=$(unit)
 
@@ -219,7 +234,7 @@ expect_json() {
   shift 2
   local body=$work/body-$name
   local status
-  status=$(curl -s -o "$body" -w '%{http_code}' "$@")
+  status=$(curl -s -m 60 -o "$body" -w '%{http_code}' "$@")
   echo "curl $*"
   echo "-> $status $(head -c 600 "$body")"
   STATUS=$status python3 -c "
@@ -272,8 +287,8 @@ check api-wrong-unit-id expect_json wrong-unit \
   -d '{"command": "test.ping"}'
 
 call_installed() {
-  /usr/bin/saltgw-call --url "$url" test.echo packaged | tee /dev/stderr | grep -qx packaged &&
-    { /usr/bin/saltgw-call --url "$url" state.sls gwfail; [ $? = 1 ]; }
+  /usr/bin/saltgw-call --url "$url" --timeout 60 test.echo packaged | tee /dev/stderr | grep -qx packaged &&
+    { /usr/bin/saltgw-call --url "$url" --timeout 60 state.sls gwfail; [ $? = 1 ]; }
 }
 check saltgw-call-installed call_installed
 
@@ -289,6 +304,7 @@ check stop-sigterm-exit-0 stop_cleanly
 
 # --- purge ---------------------------------------------------------------------
 check purge dpkg --purge saltgw
+installed_here=0
 nothing_left() {
   local left=0
   for p in "${installed_paths[@]}"; do
