@@ -4,14 +4,20 @@
 #   2. unit tests (GoogleTest, no minion);
 #   3. starts a sandbox minion (real salt-minion, Salt from PyPI, with the saltgw
 #      executor engine enabled) in a temp dir;
-#   4. integration tests against it: C++ (salt_ipc), Python (HTTP API, engine);
+#   4. integration tests against it: C++ (salt_ipc), Python (HTTP API,
+#      streaming, limits, faults, OpenAPI conformance, engine, saltgw-call);
 #   5. the execute_raw differential test against Salt's own parser;
-#   6. stops the minion and prints one summary line: "N passed, N failed".
+#   6. unless SALTGW_TEST_LEVEL=core: the Debian package test, the fuzzers,
+#      the suite again under ASan+UBSan and (a subset) under TSan, and the
+#      Salt release matrix;
+#   7. prints one summary line per suite and, last, "N passed, N failed".
 #
-#   SALT_VERSION  Salt release for the sandbox (default: the pinned 3006 LTS)
+#   SALT_VERSION      Salt release for the sandbox (default: the pinned 3006 LTS)
+#   SALTGW_TEST_LEVEL full (default) or core (steps 1-5 only)
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
+level=${SALTGW_TEST_LEVEL:-full}
 
 venv=$(bash scripts/deps.sh | tail -n 1) || { echo "test: dependency install failed"; echo "0 passed, 1 failed"; exit 1; }
 py=$venv/bin/python
@@ -21,15 +27,19 @@ if ! bash scripts/build.sh; then
   echo "test: build failed"; echo "0 passed, 1 failed"; exit 1
 fi
 
-results=$(mktemp -d /tmp/saltgw-results.XXXXXX)
+results=${SALTGW_RESULTS:-$(mktemp -d /tmp/saltgw-results.XXXXXX)}
+mkdir -p "$results"
 sandbox=$(mktemp -d /tmp/saltgw-sandbox.XXXXXX)
 cleanup() { "$py" tests/sandbox/sandbox_minion.py stop "$sandbox" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
+expected=(unit integration pytest differential)
 
-echo "== unit tests"
+stage() { echo; echo "== $* ($(date +%H:%M:%S))"; }
+
+stage "unit tests"
 "$b"/tests/unit/unit_tests --gtest_output="xml:$results/unit.xml" 2>&1 | tail -n 3
 
-echo "== starting the sandbox minion (Salt $("$venv/bin/salt-call" --version | awk '{print $2}')) in $sandbox"
+stage "starting the sandbox minion (Salt $("$venv/bin/salt-call" --version | awk '{print $2}')) in $sandbox"
 if ! minion_config=$("$py" tests/sandbox/sandbox_minion.py start "$sandbox" --engine); then
   echo "test: the sandbox minion did not start; see $sandbox/log/minion"
   tail -n 30 "$sandbox/log/minion" 2>/dev/null
@@ -39,15 +49,78 @@ export SALTGW_MINION_CONFIG=$minion_config SALTGW_SANDBOX_DIR=$sandbox SALTGW_SA
 export SALTGW_SANDBOX_SCRIPT=$here/tests/sandbox/sandbox_minion.py SALTGW_BIN=$b/gateway/saltgw
 export SALTGW_VENV=$venv
 
-echo "== integration tests (C++, salt_ipc against the sandbox minion)"
+stage "integration tests (C++, salt_ipc against the sandbox minion)"
 "$b"/tests/integration/integration_tests --gtest_output="xml:$results/integration.xml" 2>&1 | tail -n 3
 
-echo "== integration tests (Python: HTTP API and executor engine against the sandbox minion)"
-"$py" -m pytest -q -p no:cacheprovider --junitxml="$results/pytest.xml" tests/api tests/engine 2>&1 | tail -n 15
+stage "integration tests (Python: HTTP API, engine, saltgw-call against the sandbox minion)"
+pytest_dirs=(tests/api tests/engine)
+[ -d tests/packaging ] && ls tests/packaging/test_*.py >/dev/null 2>&1 && pytest_dirs+=(tests/packaging)
+"$py" -m pytest -q -p no:cacheprovider --junitxml="$results/pytest.xml" "${pytest_dirs[@]}" 2>&1 | tail -n 15
 
-echo "== differential test: execute_raw parsing vs Salt's own parser"
+stage "differential test: execute_raw parsing vs Salt's own parser"
 "$py" tests/differential/run_differential.py --dump "$b"/tests/differential/argparse_dump \
   --python "$py" --junitxml "$results/differential.xml" 2>&1 | tail -n 5
 
+# A one-testcase-per-line JUnit file from a "<name>: N passed, N failed" line.
+junit_from_line() {  # name file line
+  python3 - "$@" <<'PY'
+import re, sys
+name, path, line = sys.argv[1:4]
+m = re.search(r"(\d+) passed, (\d+) failed", line)
+p, f = (int(m.group(1)), int(m.group(2))) if m else (0, 1)
+with open(path, "w") as fh:
+    fh.write(f'<testsuite name="{name}" tests="{p + f}" failures="{f}">\n')
+    for i in range(p):
+        fh.write(f'<testcase name="{name}-{i}"/>\n')
+    for i in range(f):
+        fh.write(f'<testcase name="{name}-failed-{i}"><failure message="see log"/></testcase>\n')
+    fh.write("</testsuite>\n")
+PY
+}
+
+if [ "$level" = full ] && [ -z "${SALTGW_NESTED:-}" ]; then
+  export SALTGW_NESTED=1
+  if [ -f tests/packaging/package_test.sh ]; then
+    stage "Debian package: build, lintian, install, run, purge"
+    expected+=(package)
+    bash tests/packaging/package_test.sh "$results/package.xml" > "$results/package.log" 2>&1
+    tail -n 3 "$results/package.log"
+  fi
+  if [ -f scripts/fuzz.sh ]; then
+    stage "fuzzers (libFuzzer, ASan+UBSan)"
+    expected+=(fuzz)
+    bash scripts/fuzz.sh 20 --junitxml "$results/fuzz.xml" > "$results/fuzz.log" 2>&1
+    tail -n 8 "$results/fuzz.log"
+  fi
+  cleanup  # the sanitizer and matrix runs start their own minions
+  if [ -f scripts/sanitize.sh ]; then
+    for mode in asan tsan; do
+      stage "the suite under $mode"
+      expected+=("$mode")
+      SALTGW_RESULTS= SALTGW_TEST_LEVEL=core bash scripts/sanitize.sh "$mode" > "$results/$mode.log" 2>&1
+      line=$(grep -E "^sanitize $mode:" "$results/$mode.log" | tail -n 1)
+      echo "${line:-sanitize $mode: no summary (see $results/$mode.log)}"
+      # Sanitizer reports count as failures.
+      reports=$(echo "$line" | grep -oE '[0-9]+ sanitizer reports' | grep -oE '^[0-9]+')
+      fixed=$(echo "$line" | sed -E "s/([0-9]+) failed/\\1 failed/")
+      if [ -n "$reports" ] && [ "$reports" -gt 0 ]; then
+        f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '^[0-9]+')
+        fixed=$(echo "$line" | sed -E "s/[0-9]+ failed/$(( ${f:-0} + reports )) failed/")
+      fi
+      junit_from_line "$mode" "$results/$mode.xml" "${fixed:-0 passed, 1 failed}"
+    done
+  fi
+  if [ -f scripts/test-matrix.sh ]; then
+    stage "Salt release matrix"
+    expected+=(matrix)
+    mkdir -p "$results/matrix"
+    bash scripts/test-matrix.sh "$results/matrix" > "$results/matrix.log" 2>&1
+    line=$(grep -E "^matrix:" "$results/matrix.log" | tail -n 1)
+    grep -E "^(release|  )" "$results/matrix.log" | tail -n 20
+    echo "${line:-matrix: no summary (see $results/matrix.log)}"
+    junit_from_line matrix "$results/matrix.xml" "${line:-0 passed, 1 failed}"
+  fi
+fi
+
 cleanup
-"$py" tests/summarize.py "$results"
+"$py" tests/summarize.py "$results" "${expected[@]}"
