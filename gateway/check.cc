@@ -94,7 +94,8 @@ int run_check(const Config& cfg, std::ostream& out) {
   }
 
   std::string chosen = cfg.dispatch == "auto" ? (engine_ok ? "engine" : "schedule") : cfg.dispatch;
-  bool needed = chosen == "engine" ? engine_ok : schedule_ok;
+  // minion_job needs the bus (its patch cannot be probed without running a job).
+  bool needed = chosen == "engine" ? engine_ok : chosen == "minion_job" ? bus_up : schedule_ok;
   line(needed, "dispatch", chosen + (cfg.dispatch == "auto" ? " (auto)" : ""));
   bus.stop();
   out << (ok ? "everything saltgw needs works\n" : "saltgw cannot serve jobs until the FAIL lines are fixed\n");

@@ -56,8 +56,8 @@ salt_ipc::Status validate(const Config& c) {
   auto bad = [](const std::string& key, const std::string& why) {
     return make_error(ErrorKind::kConfig, "config: '" + key + "' " + why);
   };
-  if (c.dispatch != "auto" && c.dispatch != "engine" && c.dispatch != "schedule")
-    return bad("dispatch", "must be auto, engine or schedule (got '" + c.dispatch + "')");
+  if (c.dispatch != "auto" && c.dispatch != "engine" && c.dispatch != "schedule" && c.dispatch != "minion_job")
+    return bad("dispatch", "must be auto, engine, schedule or minion_job (got '" + c.dispatch + "')");
   if (!(c.job_timeout_s > 0 && c.job_timeout_s <= 86400)) return bad("job_timeout", "must be between 0 and 86400 seconds");
   if (c.auth != "open" && c.auth != "required") return bad("auth", "must be 'open' or 'required'");
   if (c.threads < 1 || c.threads > 64) return bad("threads", "must be between 1 and 64");

@@ -17,7 +17,7 @@ struct Config {
   std::string config_file;                        // where it was read from ("" = none)
   std::string listen = "0.0.0.0:9000";
   std::string minion_config = "/etc/salt/minion";
-  std::string dispatch = "auto";                  // auto | engine | schedule
+  std::string dispatch = "auto";                  // auto | engine | schedule | minion_job
   std::string engine_socket;                      // "" = ipc://<sock_dir>/saltgw.ipc
   double job_timeout_s = 300;                     // per job
   std::string log_root = "/var/log";

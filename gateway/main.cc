@@ -32,6 +32,7 @@
 #include "salt_ipc/function_guard.h"
 #include "salt_ipc/job_announcer.h"
 #include "salt_ipc/job_store.h"
+#include "salt_ipc/minion_job_strategy.h"
 #include "salt_ipc/jid.h"
 #include "salt_ipc/log.h"
 #include "salt_ipc/minion_config.h"
@@ -54,7 +55,8 @@ Options:
   --secret-file PATH     JWT signing secret, created 0600 when missing
   --auth open|required   require a token on every route but / and /auth/login/
   --job-timeout SECONDS  per-job timeout (default 300)
-  --dispatch MODE        auto (engine when it answers, else schedule), engine, schedule
+  --dispatch MODE        auto (engine when it answers, else schedule), engine, schedule,
+                         minion_job (AutoPi's patched minions)
   --engine-socket URL    executor engine endpoint (default ipc://<sock_dir>/saltgw.ipc)
   --log-level LEVEL      debug, info, warning or error (default info)
   --check                try the configuration, the minion's bus and the engine;
@@ -191,6 +193,11 @@ int main(int argc, char** argv) {
     } else {
       why = "executor engine not answering at " + eo.endpoint + ", using the minion's scheduler";
     }
+  }
+  if (!base && cfg.dispatch == "minion_job") {
+    base = std::make_unique<salt_ipc::MinionJobStrategy>(
+        bus, jids, salt_ipc::MinionJobOptions{minion->max_event_size, "event_result"});
+    why = "minion_job events (AutoPi's patched minion, returner event_result)";
   }
   if (!base) {
     base = std::make_unique<salt_ipc::ScheduleStrategy>(
