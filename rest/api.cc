@@ -408,21 +408,42 @@ void LocalApi::run_streamed(JobRequest job, std::shared_ptr<Reply> reply, std::s
   auto* events = deps_.events;
   auto sub = std::make_shared<std::atomic<uint64_t>>(0);
   auto finished = std::make_shared<std::atomic<bool>>(false);
+  auto progress_seen = std::make_shared<std::atomic<size_t>>(0);
   if (events) {
-    sub->store(events->subscribe("salt/job/" + jid + "/prog/", [stream, finished, line](const salt_ipc::Event& ev) {
+    sub->store(events->subscribe("salt/job/" + jid + "/prog/", [stream, finished, progress_seen, line](const salt_ipc::Event& ev) {
       if (finished->load()) return;
       stream->write(line(Map{{"type", Value("progress")}, {"tag", Value(ev.tag)}, {"data", ev.data}}));
+      progress_seen->fetch_add(1);
     }));
   }
   auto& store = deps_.store;
-  deps_.strategy.submit(std::move(job), [stream, jid, &store, events, sub, finished, line, slot](Result<JobResult> outcome) {
-    finished->store(true);
-    if (events && sub->load()) events->unsubscribe(sub->load());
+  bool engine = opts_.dispatch_name == "engine";  // only the engine reports state progress
+  deps_.strategy.submit(std::move(job), [stream, jid, &store, events, sub, finished, progress_seen, line, slot, engine](Result<JobResult> outcome) {
     store.finished(jid, outcome);
     Map last = outcome_map(outcome);
     last["jid"] = Value(jid);
-    stream->write(line(last));  // the job goes on to its end even if nobody listens
-    stream->end();
+    auto finalize = [stream, events, sub, finished, line, last = std::move(last)] {
+      finished->store(true);
+      if (events && sub->load()) events->unsubscribe(sub->load());
+      stream->write(line(last));  // the job went on to its end even if nobody listens
+      stream->end();
+    };
+    // Progress travels over the bus, the result may come another way (the
+    // engine's socket) and overtake it: for a state run, give the progress
+    // of every state a moment to arrive before the final line.
+    size_t states = 0;
+    if (outcome && outcome->ret.is_map())
+      for (const auto& [k, v] : outcome->ret.as_map())
+        if (k.find("_|-") != std::string::npos) ++states;
+    if (events && states > 0 && progress_seen->load() < states && (engine || progress_seen->load() > 0)) {
+      std::thread([finalize, progress_seen, states] {
+        for (int i = 0; i < 100 && progress_seen->load() < states; ++i)
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        finalize();
+      }).detach();
+    } else {
+      finalize();
+    }
   });
 }
 

@@ -19,6 +19,14 @@ using salt_ipc::Result;
 
 namespace {
 
+std::string sanitize_utf8(std::string_view s);
+
+bool valid_utf8(std::string_view s) {
+  for (unsigned char c : s)
+    if (c >= 0x80) return sanitize_utf8(s) == s;  // slow path only for non-ASCII
+  return true;
+}
+
 Result<Value> convert(const rapidjson::Value& j, size_t depth_left) {
   if (depth_left == 0)
     return make_error(ErrorKind::kInvalidArgument, "JSON nested too deeply");
@@ -29,7 +37,12 @@ Result<Value> convert(const rapidjson::Value& j, size_t depth_left) {
     case rapidjson::kNumberType:
       if (j.IsInt64()) return Value(static_cast<int64_t>(j.GetInt64()));
       return Value(j.GetDouble());
-    case rapidjson::kStringType: return Value(std::string(j.GetString(), j.GetStringLength()));
+    case rapidjson::kStringType: {
+      std::string_view sv(j.GetString(), j.GetStringLength());
+      if (!valid_utf8(sv))
+        return make_error(ErrorKind::kInvalidArgument, "malformed JSON: a string is not valid UTF-8 (lone surrogate escape?)");
+      return Value(std::string(sv));
+    }
     case rapidjson::kArrayType: {
       List l;
       l.reserve(j.Size());
@@ -43,6 +56,8 @@ Result<Value> convert(const rapidjson::Value& j, size_t depth_left) {
     case rapidjson::kObjectType: {
       Map m;
       for (const auto& kv : j.GetObject()) {
+        if (!valid_utf8(std::string_view(kv.name.GetString(), kv.name.GetStringLength())))
+          return make_error(ErrorKind::kInvalidArgument, "malformed JSON: a key is not valid UTF-8 (lone surrogate escape?)");
         auto v = convert(kv.value, depth_left - 1);
         if (!v) return v;
         m.insert_or_assign(std::string(kv.name.GetString(), kv.name.GetStringLength()),

@@ -190,6 +190,7 @@ struct EngineStrategy::Impl {
       }
     }
     fail_all(ErrorKind::kCancelled, "saltgw is shutting down");
+    zmq_socket_monitor(dealer.handle(), nullptr, 0);  // stop monitoring before the PAIR closes
   }
 
   void request(Map body, std::string id, std::chrono::milliseconds timeout, std::string what, ReplyFn reply) {

@@ -116,7 +116,7 @@ struct EventBus::Impl {
   EventBus* self;
   EventBusOptions opts;
   std::thread thread;
-  std::thread::id io_thread_id;
+  std::atomic<std::thread::id> io_thread_id{};
   std::atomic<bool> stopping{false};
   int wake_fd = -1;
 
@@ -162,7 +162,7 @@ struct EventBus::Impl {
   explicit Impl(EventBus* s, EventBusOptions o)
       : self(s), opts(std::move(o)), decoder(opts.limits), backoff(opts.reconnect_min) {}
 
-  bool on_io() const { return std::this_thread::get_id() == io_thread_id; }
+  bool on_io() const { return std::this_thread::get_id() == io_thread_id.load(); }
 
   void wake() {
     uint64_t one = 1;
