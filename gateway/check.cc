@@ -36,7 +36,7 @@ int run_check(const Config& cfg, std::ostream& out) {
   rest::UnitId unit(minion->id);
   line(true, "minion config", cfg.minion_config + " (id " + minion->id + ", unit_id " + unit.display() +
                                   ", hash_type " + minion->hash_type + ", ipc_mode " + minion->ipc_mode + ")");
-  auto ep = salt_ipc::bus_endpoints(minion.value());
+  auto ep = salt_ipc::find_bus_endpoints(minion.value());
   if (!ep) {
     line(false, "event bus", ep.error().message);
     return 1;

@@ -154,7 +154,7 @@ int main(int argc, char** argv) {
 
   auto minion = salt_ipc::load_minion_config(cfg.minion_config);
   if (!minion) return fail(minion.error().message);
-  auto endpoints = salt_ipc::bus_endpoints(minion.value());
+  auto endpoints = salt_ipc::find_bus_endpoints(minion.value());
   if (!endpoints) return fail(endpoints.error().message);
   auto signer = rest::JwtSigner::open(cfg.secret_file);
   if (!signer) return fail(signer.error().message);

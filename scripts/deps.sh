@@ -46,7 +46,17 @@ pick_python() {
   command -v python3
 }
 
-venv=${SALTGW_VENV:-$here/.venv/salt-$SALT_VERSION}
+# Virtual environments live outside the checkout (built once per machine and
+# Salt release, shared by every clone): /var/cache/saltgw/venvs when writable,
+# else .venv/ in the checkout. SALTGW_VENV names one explicitly.
+if [ -z "${SALTGW_VENV_ROOT:-}" ]; then
+  if mkdir -p /var/cache/saltgw/venvs 2>/dev/null && [ -w /var/cache/saltgw/venvs ]; then
+    SALTGW_VENV_ROOT=/var/cache/saltgw/venvs
+  else
+    SALTGW_VENV_ROOT=$here/.venv
+  fi
+fi
+venv=${SALTGW_VENV:-$SALTGW_VENV_ROOT/salt-$SALT_VERSION}
 if [ ! -x "$venv/bin/salt-minion" ] || ! "$venv/bin/python" -c "import salt.version,sys; sys.exit(0 if salt.version.__version__=='$SALT_VERSION' else 1)" 2>/dev/null; then
   py=$(pick_python)
   echo "deps: creating $venv with $py ($("$py" --version 2>&1)) and salt==$SALT_VERSION" >&2

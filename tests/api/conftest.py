@@ -50,6 +50,13 @@ class Gateway:
         self.stderr_path = tmp / f"saltgw-{self.port}.log"
         self.stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(args, stdout=self.stderr, stderr=self.stderr)
+        try:
+            self._wait_started()
+        except BaseException:
+            self.stop()  # never leave a saltgw behind
+            raise
+
+    def _wait_started(self):
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.proc.poll() is not None:

@@ -46,7 +46,15 @@ class Gateway:
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
 
     def wait_ready(self, limit=30):
-        """Until a job goes through (the bus connects in the background)."""
+        """Until a job goes through (the bus connects in the background).
+        On failure saltgw is stopped before the error propagates."""
+        try:
+            return self._wait_ready(limit)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_ready(self, limit):
         deadline = time.time() + limit
         unit = None
         while time.time() < deadline:
@@ -60,10 +68,10 @@ class Gateway:
                     f"{self.url}/dongle/{unit}/execute/", method="POST",
                     data=json.dumps({"command": "test.ping", "arg": [], "kwarg": {}}).encode(),
                     headers={"Content-Type": "application/json"})
-                with urllib.request.urlopen(req, timeout=30) as r:
+                with urllib.request.urlopen(req, timeout=10) as r:
                     if r.status == 200:
                         return self
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(0.1)
         raise RuntimeError("saltgw never reached the minion: " + self.log_path.read_text()[-2000:])

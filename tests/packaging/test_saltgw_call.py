@@ -108,6 +108,9 @@ def test_retries_until_the_server_is_up(tmp_path):
     try:
         out, err = client.communicate(timeout=60)
     finally:
+        if client.poll() is None:
+            client.kill()
+            client.wait()
         gw.stop()
     assert client.returncode == 0, out + err
     assert out.strip() == "late"

@@ -423,10 +423,64 @@ def _job_context(funcs):
     with the job, as it would in a minion job process.
     """
     loader = _loader(funcs)
-    shared = getattr(loader, "pack", {}).get("__context__")
-    if not isinstance(shared, salt.utils.context.NamespacedDictWrapper):
-        yield {}  # not a Salt loader (tests), or a loader without __context__
+    pack = getattr(loader, "pack", None)
+    shared = pack.get("__context__") if isinstance(pack, dict) else None
+    if isinstance(shared, salt.utils.context.NamespacedDictWrapper) and hasattr(loader, "context_dict"):
+        own = {k: v for k, v in shared.items() if k != "retcode"}
+        with loader.context_dict.clone(__context__=own):
+            yield own
         return
-    own = {k: v for k, v in shared.items() if k != "retcode"}
-    with loader.context_dict.clone(__context__=own):
-        yield own
+    if isinstance(shared, dict):
+        # Salt 3007+: __context__ is a plain dict shared by every job of this
+        # process. Give "retcode" (the one key a job's outcome depends on) a
+        # value per thread; other keys stay shared, as in a minion thread job.
+        if not isinstance(shared, _PerThreadRetcode):
+            shared = _PerThreadRetcode(shared)
+            pack["__context__"] = shared
+        shared.pop("retcode", None)
+        yield shared
+        return
+    yield {}  # not a Salt loader (tests), or a loader without __context__
+
+
+class _PerThreadRetcode(dict):
+    """A __context__ dict whose "retcode" entry is per thread."""
+
+    _local = threading.local()
+
+    def __setitem__(self, key, value):
+        if key == "retcode":
+            self._local.retcode = value
+        else:
+            super().__setitem__(key, value)
+
+    def __getitem__(self, key):
+        if key == "retcode":
+            if getattr(self._local, "retcode", None) is None:
+                raise KeyError(key)
+            return self._local.retcode
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        if key == "retcode":
+            return getattr(self._local, "retcode", None) is not None
+        return super().__contains__(key)
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def pop(self, key, *default):
+        if key == "retcode":
+            value = getattr(self._local, "retcode", None)
+            self._local.retcode = None
+            if value is None:
+                if default:
+                    return default[0]
+                raise KeyError(key)
+            return value
+        return super().pop(key, *default)
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
