@@ -200,6 +200,12 @@ struct EngineStrategy::Impl {
   }
 
   Result<Value> call(Map body, std::chrono::milliseconds timeout) {
+    // ZMQ_IMMEDIATE refuses to queue before the connection is up: right after
+    // start-up, give it the time the caller allows.
+    auto until = Clock::now() + timeout;
+    while (!peer_up.load() && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    timeout = std::max(std::chrono::milliseconds(50),
+                       std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()));
     auto p = std::make_shared<std::promise<Result<Value>>>();
     auto f = p->get_future();
     std::string id = "ctl-" + jids.next();

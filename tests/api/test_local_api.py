@@ -416,3 +416,10 @@ def test_unknown_function_refused_at_once(gw):
     r = gw.execute("no.such_function_at_all")
     assert r.status_code == 400 and r.json()["kind"] == "unknown_function"
     assert time.time() - t < 0.5
+
+
+def test_auto_picks_the_engine_when_it_answers(gateway_factory):
+    g = gateway_factory("--dispatch", "auto")
+    assert g.execute("test.ping").json() is True
+    log = g.stderr_path.read_text()
+    assert "dispatch engine: executor engine at" in log, log[-1500:]
