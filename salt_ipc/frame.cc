@@ -16,6 +16,7 @@ struct FrameDecoder::Impl {
   msgpack::unpacker unpacker;
   uint64_t fed = 0;           // bytes fed in total
   uint64_t frame_start = 0;   // value of `fed` where the current frame began
+  std::string head;           // the first bytes of the current frame (see announced_body_size)
   bool failed = false;
   std::string failure;
   // Length-prefixed streams (3006.24+ / 3007 / 3008, see frame.h) do not go
@@ -72,6 +73,24 @@ Result<Frame> to_frame(const msgpack::object& o) {
 
 }  // namespace
 
+// The size a Salt frame announces for its body, read from the frame's first
+// bytes: {"head": {}, "body": <str/bin header>}. msgpack-c only checks a
+// size limit once the whole value has arrived, so a header announcing
+// gigabytes would otherwise keep the connection reading (and deaf) until
+// max_bytes were buffered. 0 when the prefix is not that shape or incomplete.
+uint64_t announced_body_size(std::string_view h) {
+  static const std::string_view kPrefix("\x82\xa4" "head" "\x80\xa4" "body", 12);
+  if (h.size() < kPrefix.size() + 5 || h.substr(0, kPrefix.size()) != kPrefix) return 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(h.data() + kPrefix.size());
+  switch (p[0]) {
+    case 0xc6:  // bin 32
+    case 0xdb:  // str 32
+      return (uint64_t{p[1]} << 24) | (uint64_t{p[2]} << 16) | (uint64_t{p[3]} << 8) | p[4];
+    default:
+      return 0;  // 8/16-bit sizes are below any limit that matters
+  }
+}
+
 Status FrameDecoder::feed(std::string_view bytes, std::vector<Frame>& out) {
   auto& d = *impl_;
   if (d.failed) return make_error(ErrorKind::kProtocol, d.failure);
@@ -114,6 +133,7 @@ Status FrameDecoder::feed(std::string_view bytes, std::vector<Frame>& out) {
     d.unpacker.reserve_buffer(bytes.size());
     std::memcpy(d.unpacker.buffer(), bytes.data(), bytes.size());
     d.unpacker.buffer_consumed(bytes.size());
+    uint64_t fed_before = d.fed;
     d.fed += bytes.size();
     msgpack::object_handle oh;
     while (d.unpacker.next(oh)) {
@@ -128,6 +148,17 @@ Status FrameDecoder::feed(std::string_view bytes, std::vector<Frame>& out) {
     }
     if (d.fed - d.frame_start > d.limits.max_bytes)
       return fail("IPC frame larger than " + std::to_string(d.limits.max_bytes) + " bytes");
+    // Keep the first bytes of the frame in progress and refuse one that
+    // announces a body over the limit at once.
+    constexpr size_t kHead = 17;
+    if (d.frame_start >= fed_before) {
+      d.head.assign(bytes.substr(static_cast<size_t>(d.frame_start - fed_before), kHead));
+    } else if (d.head.size() < kHead) {
+      d.head.append(bytes.substr(0, kHead - d.head.size()));
+    }
+    if (uint64_t announced = announced_body_size(d.head); announced > d.limits.max_bytes)
+      return fail("IPC frame announces a body of " + std::to_string(announced) + " bytes, more than the limit of " +
+                  std::to_string(d.limits.max_bytes));
   } catch (const std::exception& e) {
     return fail(std::string("malformed IPC stream: ") + e.what());
   }
