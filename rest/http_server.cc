@@ -336,9 +336,10 @@ salt_ipc::Status HttpServer::start() {
     auto o = Http::Endpoint::options()
                  .threads(impl_->opts.threads)
                  .flags(Tcp::Options::ReuseAddr)
-                 // Pistache's own ceiling (it answers 413 in plain text above it);
-                 // bodies between max_body_bytes and it get saltgw's JSON 413.
-                 .maxRequestSize(impl_->opts.max_body_bytes * 2 + 65536)
+                 // Pistache's own ceiling (it answers 413 in plain text above it,
+                 // with no hook to change that); bodies between max_body_bytes
+                 // and it (16 MiB at least) get saltgw's JSON 413.
+                 .maxRequestSize(std::max<size_t>(impl_->opts.max_body_bytes * 2 + 65536, 16u << 20))
                  .headerTimeout(impl_->opts.header_timeout)
                  .bodyTimeout(impl_->opts.body_timeout)
                  .keepaliveTimeout(impl_->opts.keepalive_timeout);

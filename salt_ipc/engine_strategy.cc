@@ -101,7 +101,7 @@ struct EngineStrategy::Impl {
     dealer.set(zmq::sockopt::sndhwm, 10000);
     // Each strategy has its own context, so one inproc name is enough.
     zmq_socket_monitor(dealer.handle(), "inproc://saltgw-engine-monitor",
-                       ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED);
+                       ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED);
     zmq::socket_t monitor(ctx, zmq::socket_type::pair);
     monitor.connect("inproc://saltgw-engine-monitor");
     dealer.connect(opts.endpoint);
@@ -127,7 +127,9 @@ struct EngineStrategy::Impl {
             ev.size() >= 2) {
           uint16_t event;
           std::memcpy(&event, ev.data(), sizeof event);
-          if (event == ZMQ_EVENT_CONNECTED) {
+          // Up once the ZMTP handshake is done: only then does ZMQ_IMMEDIATE
+          // let messages through (CONNECTED comes earlier).
+          if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
             if (!peer_up.exchange(true)) log(LogLevel::kInfo, "engine: connected to " + opts.endpoint);
           } else if (event == ZMQ_EVENT_DISCONNECTED) {
             peer_up = false;
