@@ -53,11 +53,16 @@ def fds(pid):
 class Gw:
     def __init__(self, binary, minion_config, dispatch, tmp, log_root):
         self.dispatch = dispatch
+        cfg = f"{tmp}/saltgw-{dispatch}.yaml"
+        # Remember every job of the run, so that cut-off streams can be
+        # checked at the end; generous limits so that only real faults fail.
+        with open(cfg, "w") as f:
+            f.write("jobs_keep_count: 100000\nmax_jobs: 256\nmax_jobs_per_client: 64\n")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen([binary, "--minion-config", minion_config, "--listen", f"127.0.0.1:{self.port}",
                                       "--dispatch", dispatch, "--secret-file", f"{tmp}/secret-{dispatch}",
-                                      "--log-root", log_root, "--log-level", "warning"],
+                                      "--log-root", log_root, "--log-level", "warning", "--config", cfg],
                                      stdout=subprocess.DEVNULL, stderr=open(f"{tmp}/saltgw-{dispatch}.log", "wb"))
         for _ in range(300):
             try:
@@ -90,11 +95,13 @@ class Stats:
         with self.lock:
             self.problems.append(text)
 
-    def jid(self, jid, kind):
+    def jid(self, jid, kind, gateway):
+        # jids are unique per saltgw (two processes may draw the same
+        # microsecond, as two Salt masters may).
         with self.lock:
-            if jid in self.jids:
-                self.problems.append(f"{kind}: jid {jid} seen twice")
-            self.jids.add(jid)
+            if (gateway, jid) in self.jids:
+                self.problems.append(f"{kind}: jid {jid} seen twice from saltgw ({gateway})")
+            self.jids.add((gateway, jid))
 
 
 def one(gws, stats, rng):
@@ -110,7 +117,7 @@ def one(gws, stats, rng):
             if r.status_code == 200:
                 if r.json() != token:
                     stats.problem(f"execute: sent {token}, got {r.text[:80]}")
-                stats.jid(r.headers.get("X-Salt-Jid"), kind)
+                stats.jid(r.headers.get("X-Salt-Jid"), kind, g.dispatch)
             stats.count(kind_label, r.status_code)
         elif kind == "execute_raw":
             token = uuid.uuid4().hex
@@ -119,7 +126,7 @@ def one(gws, stats, rng):
                 body = r.json()
                 if body["args"] != [token] or body["kwargs"].get("k") != token:
                     stats.problem(f"execute_raw: sent {token}, got {r.text[:120]}")
-                stats.jid(r.headers.get("X-Salt-Jid"), kind)
+                stats.jid(r.headers.get("X-Salt-Jid"), kind, g.dispatch)
             stats.count(kind_label, r.status_code)
         elif kind == "apn_get":
             r = requests.get(f"{u}/settings/apn/", timeout=60)
@@ -141,7 +148,7 @@ def one(gws, stats, rng):
             r = requests.post(f"{u}/execute/?stream=1", json={"command": "test.sleep", "arg": [1]}, stream=True, timeout=60)
             first = json.loads(next(r.iter_lines()))
             r.close()
-            stats.jid(first["jid"], kind)
+            stats.jid(first["jid"], kind, g.dispatch)
             stats.count(kind_label, "cut")
             return ("job", g, first["jid"])
         else:
