@@ -5,10 +5,10 @@
 // CSafeLoader, and therefore Salt, uses) so that every word is accepted or
 // rejected exactly as Salt does, then applies PyYAML's YAML 1.1 implicit
 // resolvers and the SafeConstructor / SaltYamlSafeLoader construction rules.
-// The libyaml reproduced is the one inside current PyYAML wheels (6.0.2+,
-// what scripts/deps.sh installs): 0.2.5 plus the 2024 parser fix that lets an
-// explicit key close a flow sequence (`[?]` is `[{null: null}]`; PyYAML 6.0.1
-// wheels, with plain 0.2.5, reject it). libyaml's own nesting limit (1000)
+// The libyaml reproduced is 0.2.5, inside PyYAML 6.0.1: what Salt 3006's
+// onedir ships and scripts/salt-requirements.txt pins (newer PyYAML wheels
+// carry a 2024 parser fix that reads `[?]` as `[{null: null}]`; 0.2.5
+// rejects it, so the word stays a string). libyaml's own nesting limit (1000)
 // is never reached because ours (kMaxYamlDepth) is lower.
 // Errors inside are C++ exceptions of type YamlError (and std::bad_alloc etc.);
 // all are caught in yaml_load(), where "any error" means "keep the word".
@@ -1892,7 +1892,10 @@ class Composer {
           if (t != TT::kValue && t != TT::kFlowEntry && t != TT::kFlowSequenceEnd) {
             key = parse_node(false, false, depth + 1);
           } else if (t == TT::kFlowSequenceEnd) {
-            key = empty_scalar();  // `[?]` (libyaml after 0.2.5; see the file comment)
+            // `[?]`: libyaml 0.2.5, inside PyYAML 6.0.1 (what Salt 3006's
+            // onedir ships and scripts/salt-requirements.txt pins), rejects it;
+            // newer libyaml reads [{null: null}].
+            fail();
           } else {
             ++pos_;  // libyaml consumes a VALUE or ',' here
             key = empty_scalar();
