@@ -21,7 +21,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 releases=${SALT_MATRIX_RELEASES:-"3007.16 3008.4"}
-api_k=${SALT_MATRIX_API_K:-"ping or state or arg or apn"}
+api_k=${SALT_MATRIX_API_K:-"ping or state or arg or (apn and not flow)"}
 out=${1:-$(mktemp -d /tmp/saltgw-matrix.XXXXXX)}
 mkdir -p "$out"
 export SALTGW_BUILDDIR=${SALTGW_BUILDDIR:-$here/build}

@@ -7,17 +7,17 @@
 #   4. integration tests against it: C++ (salt_ipc), Python (HTTP API,
 #      streaming, limits, faults, OpenAPI conformance, engine, saltgw-call);
 #   5. the execute_raw differential test against Salt's own parser;
-#   6. unless SALTGW_TEST_LEVEL=core: the Debian package test, the fuzzers,
-#      the suite again under ASan+UBSan and (a subset) under TSan, and the
-#      Salt release matrix;
+#   6. with SALTGW_TEST_LEVEL=ci (the default): the Debian package test, the
+#      fuzzers and the Salt release matrix; with =full also the whole suite
+#      again under ASan+UBSan and under TSan (scripts/sanitize.sh);
 #   7. prints one summary line per suite and, last, "N passed, N failed".
 #
 #   SALT_VERSION      Salt release for the sandbox (default: the pinned 3006 LTS)
-#   SALTGW_TEST_LEVEL full (default) or core (steps 1-5 only)
+#   SALTGW_TEST_LEVEL ci (default), full (ci + sanitizers) or core (steps 1-5)
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
-level=${SALTGW_TEST_LEVEL:-full}
+level=${SALTGW_TEST_LEVEL:-ci}
 
 venv=$(bash scripts/deps.sh | tail -n 1) || { echo "test: dependency install failed"; echo "0 passed, 1 failed"; exit 1; }
 py=$venv/bin/python
@@ -78,7 +78,7 @@ with open(path, "w") as fh:
 PY
 }
 
-if [ "$level" = full ] && [ -z "${SALTGW_NESTED:-}" ]; then
+if { [ "$level" = ci ] || [ "$level" = full ]; } && [ -z "${SALTGW_NESTED:-}" ]; then
   export SALTGW_NESTED=1
   if [ -f tests/packaging/package_test.sh ]; then
     stage "Debian package: build, lintian, install, run, purge"
@@ -93,7 +93,7 @@ if [ "$level" = full ] && [ -z "${SALTGW_NESTED:-}" ]; then
     tail -n 8 "$results/fuzz.log"
   fi
   cleanup  # the sanitizer and matrix runs start their own minions
-  if [ -f scripts/sanitize.sh ]; then
+  if [ "$level" = full ] && [ -f scripts/sanitize.sh ]; then
     for mode in asan tsan; do
       stage "the suite under $mode"
       expected+=("$mode")
