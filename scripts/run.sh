@@ -22,7 +22,7 @@ if [ -n "${SALTGW_MINION_CONFIG:-}" ]; then
 elif ! { [ -r /etc/salt/minion ] && ls /var/run/salt/minion/minion_event_*_pull.ipc >/dev/null 2>&1; }; then
   sandbox=$here/.sandbox/run
   echo "run: no minion running on this machine; starting the sandbox minion in $sandbox" >&2
-  minion_config=$("$venv/bin/python" tests/sandbox/sandbox_minion.py start "$sandbox")
+  minion_config=$("$venv/bin/python" tests/sandbox/sandbox_minion.py start "$sandbox" --engine)
   trap '"$venv/bin/python" tests/sandbox/sandbox_minion.py stop "$sandbox"' EXIT
 fi
 mkdir -p "$here/.sandbox"
