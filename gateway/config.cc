@@ -24,7 +24,14 @@ salt_ipc::Status load_config_file(const std::string& path, Config& c) {
     for (const auto& kv : root) {
       key = kv.first.as<std::string>();
       const YAML::Node& v = kv.second;
-      if (key == "listen") c.listen = v.as<std::string>();
+      if (key == "listen") {
+        if (v.IsSequence()) {  // a list of addresses: serve on each
+          c.listen.clear();
+          for (const auto& e : v) c.listen += (c.listen.empty() ? "" : ",") + e.as<std::string>();
+        } else {
+          c.listen = v.as<std::string>();
+        }
+      }
       else if (key == "minion_config") c.minion_config = v.as<std::string>();
       else if (key == "dispatch") c.dispatch = v.as<std::string>();
       else if (key == "engine_socket") c.engine_socket = v.as<std::string>();
@@ -52,6 +59,21 @@ salt_ipc::Status load_config_file(const std::string& path, Config& c) {
   return validate(c);
 }
 
+std::vector<std::string> listen_addresses(const std::string& listen) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i <= listen.size()) {
+    size_t j = listen.find(',', i);
+    if (j == std::string::npos) j = listen.size();
+    std::string a = listen.substr(i, j - i);
+    a.erase(0, a.find_first_not_of(" \t"));
+    a.erase(a.find_last_not_of(" \t") + 1);
+    if (!a.empty()) out.push_back(a);
+    i = j + 1;
+  }
+  return out;
+}
+
 salt_ipc::Status validate(const Config& c) {
   auto bad = [](const std::string& key, const std::string& why) {
     return make_error(ErrorKind::kConfig, "config: '" + key + "' " + why);
@@ -59,6 +81,8 @@ salt_ipc::Status validate(const Config& c) {
   if (c.dispatch != "auto" && c.dispatch != "engine" && c.dispatch != "schedule" && c.dispatch != "minion_job")
     return bad("dispatch", "must be auto, engine, schedule or minion_job (got '" + c.dispatch + "')");
   if (!(c.job_timeout_s > 0 && c.job_timeout_s <= 86400)) return bad("job_timeout", "must be between 0 and 86400 seconds");
+  if (listen_addresses(c.listen).empty()) return bad("listen", "needs at least one ADDRESS:PORT");
+  if (listen_addresses(c.listen).size() > 16) return bad("listen", "takes at most 16 addresses");
   if (c.auth != "open" && c.auth != "required") return bad("auth", "must be 'open' or 'required'");
   if (c.threads < 1 || c.threads > 64) return bad("threads", "must be between 1 and 64");
   if (c.max_body_bytes < 1024 || c.max_body_bytes > (256u << 20)) return bad("max_body_bytes", "must be between 1 KiB and 256 MiB");

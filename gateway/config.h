@@ -15,7 +15,7 @@ namespace saltgw::gateway {
 
 struct Config {
   std::string config_file;                        // where it was read from ("" = none)
-  std::string listen = "0.0.0.0:9000";
+  std::string listen = "0.0.0.0:9000";            // one ADDRESS:PORT, or several separated by commas (or a YAML list)
   std::string minion_config = "/etc/salt/minion";
   std::string dispatch = "auto";                  // auto | engine | schedule | minion_job
   std::string engine_socket;                      // "" = ipc://<sock_dir>/saltgw.ipc
@@ -39,6 +39,9 @@ struct Config {
 
 // Applies the YAML file at `path` onto `config`.
 salt_ipc::Status load_config_file(const std::string& path, Config& config);
+
+// The addresses in `listen` ("127.0.0.1:9000, 192.168.4.1:9000").
+std::vector<std::string> listen_addresses(const std::string& listen);
 
 // Validates cross-field constraints (values in range, enum values).
 salt_ipc::Status validate(const Config& config);

@@ -243,14 +243,23 @@ int main(int argc, char** argv) {
   rest::LocalApi api(api_opts, rest::ApiDeps{*strategy, async_announcer, signer.value(), jids, store, &bus});
 
   rest::ServerOptions srv_opts;
-  srv_opts.listen = cfg.listen;
+  srv_opts.listen = "";
   srv_opts.threads = cfg.threads;
   srv_opts.max_body_bytes = cfg.max_body_bytes;
   srv_opts.cors = cfg.cors;
   srv_opts.keepalive_timeout = std::max(std::chrono::milliseconds(static_cast<int64_t>(cfg.stream_max_s * 1000)),
                                         api_opts.job_timeout + std::chrono::seconds(30));
-  rest::HttpServer server(srv_opts, api, [](const std::string& line) { log_line("access", line); });
-  if (auto st = server.start(); !st) {
+  // One server per listen address (owners bind loopback and the hotspot only).
+  std::vector<std::unique_ptr<rest::HttpServer>> servers;
+  salt_ipc::Status started = salt_ipc::Ok{};
+  for (const auto& address : gateway::listen_addresses(cfg.listen)) {
+    rest::ServerOptions o = srv_opts;
+    o.listen = address;
+    servers.push_back(std::make_unique<rest::HttpServer>(o, api, [](const std::string& line) { log_line("access", line); }));
+    if (started) started = servers.back()->start();
+  }
+  if (auto st = started; !st) {
+    for (auto& sv : servers) sv->stop();
     list_loaded = true;
     list_loader.join();
     return fail(st.error().message);
@@ -309,7 +318,7 @@ int main(int argc, char** argv) {
   base.reset();  // answers jobs still in flight (503, kind cancelled)
   // Give those answers a moment to reach the clients, then close.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  server.stop();
+  for (auto& sv : servers) sv->stop();
   bus.stop();
   return 0;
 }

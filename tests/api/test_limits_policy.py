@@ -60,3 +60,41 @@ def test_allow_list(gateway_factory):
     assert g.execute("grains.get", ["id"]).status_code == 200
     r = g.execute("grains.set", ["x", "y"])
     assert r.status_code == 403
+
+
+def test_listen_list_serves_each_address_and_only_those(tmp_path):
+    import os
+    import socket
+    import subprocess
+
+    def port():
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    p1, p2 = port(), port()
+    cfg = tmp_path / "saltgw.yaml"
+    cfg.write_text(f"listen: [127.0.0.1:{p1}, 127.0.0.2:{p2}]\n")
+    proc = subprocess.Popen([os.environ["SALTGW_BIN"], "--config", str(cfg), "--minion-config",
+                             os.environ["SALTGW_MINION_CONFIG"], "--secret-file", str(tmp_path / "secret")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for url in (f"http://127.0.0.1:{p1}/", f"http://127.0.0.2:{p2}/"):
+            for _ in range(100):
+                try:
+                    assert "unit_id" in requests.get(url, timeout=1).json()
+                    break
+                except requests.ConnectionError:
+                    time.sleep(0.05)
+            else:
+                raise AssertionError(f"{url} never answered")
+        # Not on an address it was not given.
+        try:
+            requests.get(f"http://127.0.0.2:{p1}/", timeout=1)
+            raise AssertionError("answered on an address outside the listen list")
+        except requests.ConnectionError:
+            pass
+    finally:
+        proc.terminate()
+        proc.wait(15)
+    assert proc.returncode == 0
