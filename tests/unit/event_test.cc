@@ -1,5 +1,6 @@
 // Unit tests for salt_ipc/event.h: event_pack/event_unpack in the current
 // and pre-2014.1 wire forms, fixtures from real msgpack, and tag_matches.
+#include "tests/unit/hex.h"
 #include "salt_ipc/event.h"
 
 #include <gtest/gtest.h>
@@ -13,17 +14,7 @@ namespace {
 
 using namespace std::string_literals;
 
-std::string from_hex(std::string_view hex) {
-  auto nib = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return c - 'A' + 10;
-  };
-  std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2)
-    out.push_back(static_cast<char>(nib(hex[i]) * 16 + nib(hex[i + 1])));
-  return out;
-}
+using saltgw::testing::from_hex;
 
 // ---- Fixtures (generated with the msgpack package of the Salt 3006 venv) ----
 

@@ -1,5 +1,6 @@
 // Unit tests for salt_ipc/frame.h: the streaming IPC frame decoder and
 // frame_encode, including byte fixtures made the way real minions frame.
+#include "tests/unit/hex.h"
 #include "salt_ipc/frame.h"
 
 #include <gtest/gtest.h>
@@ -15,17 +16,7 @@ namespace {
 
 using namespace std::string_literals;
 
-std::string from_hex(std::string_view hex) {
-  auto nib = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return c - 'A' + 10;
-  };
-  std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2)
-    out.push_back(static_cast<char>(nib(hex[i]) * 16 + nib(hex[i + 1])));
-  return out;
-}
+using saltgw::testing::from_hex;
 
 // ---- Fixtures (generated with the msgpack package of the Salt 3006 venv) ----
 

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/hex.h"
 #include "salt_ipc/event.h"
 #include "salt_ipc/frame.h"
 #include "salt_ipc/msgpack_codec.h"
@@ -31,17 +32,7 @@
 namespace saltgw::salt_ipc {
 namespace {
 
-std::string from_hex(std::string_view hex) {
-  auto nib = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return c - 'A' + 10;
-  };
-  std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2)
-    out.push_back(static_cast<char>(nib(hex[i]) * 16 + nib(hex[i + 1])));
-  return out;
-}
+using saltgw::testing::from_hex;
 
 // Salt 3007.16, pub socket: the echo of an event pushed (length-prefixed) as
 // tag "saltgw/capture", data {"x": 1}.

@@ -1,5 +1,6 @@
 // Unit tests for salt_ipc/msgpack_codec.h: round trips, str/bin distinction,
 // old-spec (raw str) payloads, map key conversion, and hostile input.
+#include "tests/unit/hex.h"
 #include "salt_ipc/msgpack_codec.h"
 
 #include <gtest/gtest.h>
@@ -15,27 +16,9 @@ namespace {
 
 using namespace std::string_literals;
 
-std::string from_hex(std::string_view hex) {
-  auto nib = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return c - 'A' + 10;
-  };
-  std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2)
-    out.push_back(static_cast<char>(nib(hex[i]) * 16 + nib(hex[i + 1])));
-  return out;
-}
+using saltgw::testing::from_hex;
 
-std::string to_hex(std::string_view bytes) {
-  static const char* k = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(k[c >> 4]);
-    out.push_back(k[c & 15]);
-  }
-  return out;
-}
+using saltgw::testing::to_hex;
 
 Value round_trip(const Value& v) {
   auto r = msgpack_decode(msgpack_encode(v));

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/hex.h"
 #include "salt_ipc/event.h"
 #include "salt_ipc/frame.h"
 #include "salt_ipc/job.h"
@@ -35,17 +36,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string from_hex(std::string_view hex) {
-  auto nib = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return c - 'A' + 10;
-  };
-  std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2)
-    out.push_back(static_cast<char>(nib(hex[i]) * 16 + nib(hex[i + 1])));
-  return out;
-}
+using saltgw::testing::from_hex;
 
 // __schedule_return of a schedule-path test.arg("hello") on 2017.7:
 // frame(b"__schedule_return", {b"fun_args": [b"hello"], b"jid": b"req",
