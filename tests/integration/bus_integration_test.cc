@@ -11,6 +11,7 @@
 #include "salt_ipc/jid.h"
 #include "salt_ipc/minion_config.h"
 #include "salt_ipc/schedule_strategy.h"
+#include "tests/integration/jobs.h"
 #include "tests/integration/sandbox.h"
 
 using namespace saltgw::salt_ipc;
@@ -41,28 +42,17 @@ class BusTest : public ::testing::Test {
   }
 
   bool wait_connected(std::chrono::seconds limit) {
-    auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      if (bus_->connected()) return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return false;
+    return saltgw::testing::wait_until([this] { return bus_->connected(); }, limit);
   }
 
   std::future<Result<JobResult>> submit(JobRequest req, std::string* jid = nullptr) {
-    auto p = std::make_shared<std::promise<Result<JobResult>>>();
-    auto f = p->get_future();
-    std::string j = strategy_->submit(std::move(req), [p](Result<JobResult> r) { p->set_value(std::move(r)); });
-    if (jid) *jid = j;
-    return f;
+    return saltgw::testing::submit_job(*strategy_, std::move(req), jid);
   }
 
   Result<JobResult> run(std::string fun, List args = {}, Map kwargs = {},
                         std::chrono::milliseconds timeout = 60s) {
-    auto f = submit(JobRequest{std::move(fun), std::move(args), std::move(kwargs), timeout});
-    if (f.wait_for(timeout + 10s) != std::future_status::ready)
-      return make_error(ErrorKind::kInternal, "callback never called");
-    return f.get();
+    return saltgw::testing::await_job(submit(JobRequest{std::move(fun), std::move(args), std::move(kwargs), timeout}),
+                                      timeout);
   }
 
   MinionConfig config_;

@@ -11,6 +11,7 @@
 #include "salt_ipc/engine_strategy.h"
 #include "salt_ipc/jid.h"
 #include "salt_ipc/minion_config.h"
+#include "tests/integration/jobs.h"
 #include "tests/integration/sandbox.h"
 
 using namespace saltgw::salt_ipc;
@@ -41,18 +42,12 @@ class EngineTest : public ::testing::Test {
   }
 
   std::future<Result<JobResult>> submit(JobRequest req, std::string* jid = nullptr) {
-    auto p = std::make_shared<std::promise<Result<JobResult>>>();
-    auto f = p->get_future();
-    std::string j = engine_->submit(std::move(req), [p](Result<JobResult> r) { p->set_value(std::move(r)); });
-    if (jid) *jid = j;
-    return f;
+    return saltgw::testing::submit_job(*engine_, std::move(req), jid);
   }
 
   Result<JobResult> run(std::string fun, List args = {}, Map kwargs = {}, std::chrono::milliseconds timeout = 60s) {
-    auto f = submit(JobRequest{std::move(fun), std::move(args), std::move(kwargs), timeout});
-    if (f.wait_for(timeout + 10s) != std::future_status::ready)
-      return make_error(ErrorKind::kInternal, "callback never called");
-    return f.get();
+    return saltgw::testing::await_job(submit(JobRequest{std::move(fun), std::move(args), std::move(kwargs), timeout}),
+                                      timeout);
   }
 
   JidGenerator jids_;

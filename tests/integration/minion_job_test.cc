@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/integration/jobs.h"
 #include "salt_ipc/event_bus.h"
 #include "salt_ipc/jid.h"
 #include "salt_ipc/minion_config.h"
@@ -71,12 +72,7 @@ class MinionJobTest : public ::testing::Test {
   }
 
   bool wait_connected(std::chrono::seconds limit) {
-    auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      if (bus_->connected()) return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return false;
+    return saltgw::testing::wait_until([this] { return bus_->connected(); }, limit);
   }
 
   // Submits a job; `calls` (when given) counts how often its callback ran.
@@ -94,10 +90,8 @@ class MinionJobTest : public ::testing::Test {
 
   Result<JobResult> run(std::string fun, List args = {}, Map kwargs = {},
                         std::chrono::milliseconds timeout = 60s) {
-    auto f = submit(JobRequest{std::move(fun), std::move(args), std::move(kwargs), timeout});
-    if (f.wait_for(timeout + 10s) != std::future_status::ready)
-      return make_error(ErrorKind::kInternal, "callback never called");
-    return f.get();
+    return saltgw::testing::await_job(submit(JobRequest{std::move(fun), std::move(args), std::move(kwargs), timeout}),
+                                      timeout);
   }
 
   static saltgw::testing::OwnSandbox* sandbox_;

@@ -23,6 +23,7 @@
 #include "salt_ipc/minion_config.h"
 #include "salt_ipc/schedule_strategy.h"
 #include "salt_ipc/zmq_bus.h"
+#include "tests/integration/jobs.h"
 #include "tests/integration/sandbox.h"
 
 using namespace saltgw::salt_ipc;
@@ -150,12 +151,7 @@ class ZmqBusTest : public ::testing::Test {
   }
 
   bool wait_connected(std::chrono::seconds limit) {
-    auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      if (bus_->connected()) return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return false;
+    return saltgw::testing::wait_until([this] { return bus_->connected(); }, limit);
   }
 
   std::future<Result<JobResult>> submit(JobRequest req) {
@@ -166,10 +162,8 @@ class ZmqBusTest : public ::testing::Test {
   }
   Result<JobResult> run(std::string fun, List args = {}, Map kwargs = {},
                         std::chrono::milliseconds timeout = 20s) {
-    auto f = submit(JobRequest{std::move(fun), std::move(args), std::move(kwargs), timeout});
-    if (f.wait_for(timeout + 10s) != std::future_status::ready)
-      return make_error(ErrorKind::kInternal, "callback never called");
-    return f.get();
+    return saltgw::testing::await_job(submit(JobRequest{std::move(fun), std::move(args), std::move(kwargs), timeout}),
+                                      timeout);
   }
 
   static std::string dir_;
