@@ -35,6 +35,11 @@ struct Config {
   double stream_max_s = 3600;                     // longest a stream (SSE, NDJSON) or idle connection lives
   size_t jobs_keep_count = 1000;                  // finished jobs remembered for GET .../jobs/<jid>
   double jobs_keep_s = 3600;                      // ... and for how long
+  size_t max_connections = 256;                   // open HTTP connections, all listen addresses (503 beyond)
+  size_t max_header_count = 64;                   // header fields in one request (431 beyond)
+  size_t max_header_bytes = 16384;                // their names and values together (431 beyond)
+  double header_timeout_s = 10;                   // to receive a request's line and headers (then closed)
+  double body_timeout_s = 30;                     // to receive the whole request with its body
 };
 
 // Applies the YAML file at `path` onto `config`.

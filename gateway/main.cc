@@ -66,7 +66,7 @@ Options:
 )";
 
 std::mutex g_log_mu;
-int g_log_level = 1;
+std::atomic<int> g_log_level{1};  // changed by SIGHUP, read by every thread that logs
 
 void log_line(const char* level, std::string_view msg) {
   std::lock_guard<std::mutex> lock(g_log_mu);
@@ -247,6 +247,12 @@ int main(int argc, char** argv) {
   srv_opts.threads = cfg.threads;
   srv_opts.max_body_bytes = cfg.max_body_bytes;
   srv_opts.cors = cfg.cors;
+  srv_opts.max_connections = cfg.max_connections;
+  srv_opts.open_connections = std::make_shared<std::atomic<size_t>>(0);  // one count for every address
+  srv_opts.max_header_count = cfg.max_header_count;
+  srv_opts.max_header_bytes = cfg.max_header_bytes;
+  srv_opts.header_timeout = std::chrono::milliseconds(static_cast<int64_t>(cfg.header_timeout_s * 1000));
+  srv_opts.body_timeout = std::chrono::milliseconds(static_cast<int64_t>(cfg.body_timeout_s * 1000));
   srv_opts.keepalive_timeout = std::max(std::chrono::milliseconds(static_cast<int64_t>(cfg.stream_max_s * 1000)),
                                         api_opts.job_timeout + std::chrono::seconds(30));
   // One server per listen address (owners bind loopback and the hotspot only).
@@ -294,12 +300,12 @@ int main(int argc, char** argv) {
                            std::to_string(fresh.job_timeout_s) + " s (listen, dispatch and limits need a restart)");
       continue;
     }
-    log_line("info", std::string("received ") + strsignal(sig) + ", shutting down");
+    // Stop taking jobs, let the running ones finish within the grace period,
+    // answer the rest with an error, then close.
+    api.drain();
+    log_line("info", std::string("received ") + strsignal(sig) + ", shutting down (new jobs are refused)");
     break;
   }
-  // Stop taking jobs, let the running ones finish within the grace period,
-  // answer the rest with an error, then close.
-  api.drain();
   auto grace_end = std::chrono::steady_clock::now() +
                    std::chrono::milliseconds(static_cast<int64_t>(cfg.shutdown_grace_s * 1000));
   while (api.jobs_in_flight() > 0 && std::chrono::steady_clock::now() < grace_end)

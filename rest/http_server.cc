@@ -4,12 +4,14 @@
 #include <pistache/http.h>
 #include <pistache/net.h>
 #include <pistache/peer.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <thread>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 
 #include "rest/json.h"
@@ -76,6 +78,7 @@ const char* reason_phrase(int status) {
     case 202: return "Accepted";
     case 400: return "Bad Request";
     case 404: return "Not Found";
+    case 431: return "Request Header Fields Too Large";
     case 503: return "Service Unavailable";
     default: return "OK";
   }
@@ -240,15 +243,170 @@ class PistacheReply : public Reply {
   std::atomic<bool> once_{false};
 };
 
+// Names and values of a request's headers, in bytes, and how many there are.
+std::pair<size_t, size_t> header_size(const Http::Header::Collection& headers) {
+  size_t bytes = 0, count = 0;
+  for (const auto& h : headers.list()) {
+    std::ostringstream os;
+    h->write(os);
+    bytes += std::strlen(h->name()) + os.tellp();
+    ++count;
+  }
+  for (const auto& [name, raw] : headers.rawList()) {
+    bytes += name.size() + raw.value().size();
+    ++count;
+  }
+  return {bytes, count};
+}
+
+// What saltgw keeps for each open connection, in the Peer's data: it lives
+// exactly as long as Pistache's Peer, so the count of open connections stays
+// right however Pistache closes it (client EOF, timeouts, errors).
+struct Connection {
+  explicit Connection(std::atomic<size_t>* open) : open(open) { open->fetch_add(1); }
+  ~Connection() { open->fetch_sub(1); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  std::atomic<size_t>* open;
+  bool refused = false;  // answered with an error and being closed: input is dropped
+  size_t pending = 0;    // bytes received since the last request was handed on
+};
+constexpr const char* kConnectionData = "saltgw.connection";
+
+std::shared_ptr<Connection> connection_of(const std::shared_ptr<Tcp::Peer>& peer) {
+  return std::static_pointer_cast<Connection>(peer->tryGetData(kConnectionData));
+}
+
+// An error answer that ends the connection: JSON, "Connection: close".
+std::string closing_response(int status, const HttpResponse& r, bool cors) {
+  std::string bytes = "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) +
+                      "\r\nContent-Type: application/json\r\n";
+  for (auto& [k, v] : r.headers) bytes += k + ": " + v + "\r\n";
+  if (cors) bytes += "Access-Control-Allow-Origin: *\r\n";
+  return bytes + "Connection: close\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\n\r\n" + r.body;
+}
+
+// Tcp::Handler::associateTransport is private (Pistache's Transport is its
+// friend). An explicit template instantiation may name a private member
+// (C++20 [temp.spec.general]/6); this one hands over its address so that the
+// parser host below can be attached to its reactor's transport.
+using AssociateFn = void (Tcp::Handler::*)(Tcp::Transport*);
+struct AssociateTag {};
+AssociateFn associate_fn(AssociateTag);
+template <AssociateFn F>
+struct AssociateAccess {
+  friend AssociateFn associate_fn(AssociateTag) { return F; }
+};
+template struct AssociateAccess<&Tcp::Handler::associateTransport>;
+
+class Handler;
+
+// Pistache's HTTP parser (Http::Handler::onInput, private there), run on
+// behalf of Handler, which sees every byte first.
+class ParserHost : public Http::Handler {
+ public:
+  HTTP_PROTOTYPE(ParserHost)
+  explicit ParserHost(saltgw::rest::Handler* outer) : outer_(outer) {}
+  void onRequest(const Http::Request& request, Http::ResponseWriter response) override;
+
+ private:
+  saltgw::rest::Handler* outer_;
+};
+
+// The HTTP handler Pistache calls (a clone per reactor thread; the connection
+// count is shared through a pointer). It stands in front of Pistache's parser
+// to enforce what Pistache 0.0.5 cannot:
+//   - max_connections: the connection over it gets a JSON 503 + Retry-After and
+//     is closed before it can hold a parser;
+//   - a request larger than Pistache's buffer ceiling, or headers far over
+//     max_header_bytes, get a JSON 413 / 431 and the connection is closed (Pistache
+//     would answer in plain text and then parse the rest of the body as new
+//     requests);
+//   - header_timeout / body_timeout apply to every request on a keep-alive
+//     connection, not only the first (Pistache 0.0.5 leaves a connection
+//     "idle" after its first answer, so a client trickling a second request
+//     could hold it for keepalive_timeout).
 class Handler : public Http::Handler {
  public:
   HTTP_PROTOTYPE(Handler)
 
-  Handler(LocalApi* api, const ServerOptions* opts, const AccessLog* log)
-      : api_(api), opts_(opts), log_(log) {}
+  Handler(LocalApi* api, const ServerOptions* opts, const AccessLog* log, std::atomic<size_t>* open)
+      : api_(api), opts_(opts), log_(log), open_(open) {}
+  // A clone gets a parser host of its own, attached to its own transport.
+  Handler(const Handler& other)
+      : Http::Handler(other), api_(other.api_), opts_(other.opts_), log_(other.log_), open_(other.open_) {}
 
-  void onRequest(const Http::Request& preq, Http::ResponseWriter response) override {
+  void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    // What Http::Handler::onConnection does (it is private there).
+    peer->putData(ParserData, std::make_shared<Http::RequestParser>(getMaxRequestSize()));
+    auto conn = std::make_shared<Connection>(open_);
+    peer->putData(kConnectionData, conn);
+    size_t n = open_->load();
+    if (n <= opts_->max_connections) return;
+    conn->refused = true;
+    // Nothing is queued on a new connection, so the answer goes straight to
+    // the socket (a few hundred bytes fit in a fresh socket's buffer).
+    std::string bytes = closing_response(
+        503,
+        LocalApi::error_response(salt_ipc::make_error(
+            ErrorKind::kOverloaded, "too many open connections (max_connections is " +
+                                        std::to_string(opts_->max_connections) + "); try again shortly")),
+        opts_->cors);
+    (void)::send(peer->fd(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    ::shutdown(peer->fd(), SHUT_WR);
+    access("- - 503 connection refused: " + std::to_string(n - 1) + " open, max_connections " +
+           std::to_string(opts_->max_connections) + " (" + peer->address().host() + ")");
+  }
+
+  void onInput(const char* buffer, size_t len, const std::shared_ptr<Tcp::Peer>& peer) override {
+    auto conn = connection_of(peer);
+    if (!conn || conn->refused) return;  // being closed: nothing more is parsed
+    auto parser = Http::Handler::getParser(peer);
+    if (conn->pending == 0) {
+      // A new request starts: its header and body clocks start now, and the
+      // connection is no longer idle (Pistache then applies header_timeout and
+      // body_timeout to it; while an answer is being worked on, serve() marks it
+      // idle again). Pistache keeps no bytes between requests, so this reset
+      // loses nothing.
+      parser->reset();
+      peer->setIdle(false);
+    }
+    conn->pending += len;
+    if (conn->pending > getMaxRequestSize()) {
+      return refuse(peer, *conn, 413, "request of more than " + std::to_string(getMaxRequestSize()) +
+                                          " bytes (max_body_bytes is " + std::to_string(opts_->max_body_bytes) + ")");
+    }
+    if (!parser_host_) {
+      parser_host_ = std::make_shared<ParserHost>(this);
+      parser_host_->setMaxRequestSize(getMaxRequestSize());
+      parser_host_->setMaxResponseSize(getMaxResponseSize());
+      (static_cast<Tcp::Handler*>(parser_host_.get())->*associate_fn(AssociateTag{}))(transport());
+    }
+    static_cast<Tcp::Handler&>(*parser_host_).onInput(buffer, len, peer);
+    // Headers still incomplete and far over the limit: stop buffering them.
+    if (conn->pending > 0 && !conn->refused) {
+      auto id = parser->step()->id();
+      if ((id == Http::Private::RequestLineStep::Id || id == Http::Private::HeadersStep::Id) &&
+          conn->pending > 2 * opts_->max_header_bytes + 8192) {
+        refuse(peer, *conn, 431, "request headers of more than " + std::to_string(conn->pending) +
+                                     " bytes (max_header_bytes is " + std::to_string(opts_->max_header_bytes) + ")");
+      }
+    }
+  }
+
+  // Pistache's parser runs in ParserHost, which calls serve(); this is only
+  // here because Http::Handler requires it.
+  void onRequest(const Http::Request& request, Http::ResponseWriter response) override {
+    serve(request, std::move(response));
+  }
+
+  // A whole request, parsed by Pistache (on the connection's reactor thread).
+  void serve(const Http::Request& preq, Http::ResponseWriter response) {
     auto started = std::chrono::steady_clock::now();
+    if (auto peer = response.getPeer()) {
+      if (auto conn = connection_of(peer)) conn->pending = 0;
+    }
     HttpRequest req;
     req.method = Http::methodString(preq.method());
     std::string resource = preq.resource();
@@ -284,6 +442,14 @@ class Handler : public Http::Handler {
     if (auto peer = response.getPeer()) peer->setIdle(true);
     auto reply = std::make_shared<PistacheReply>(std::move(response), opts_, log_, req.method, resource, origin,
                                                  keep_alive, started);
+    if (auto [bytes, count] = header_size(preq.headers());
+        count > opts_->max_header_count || bytes > opts_->max_header_bytes) {
+      reply->send(LocalApi::error_response(
+          431, "request headers too large: " + std::to_string(count) + " fields, " + std::to_string(bytes) +
+                   " bytes (max_header_count " + std::to_string(opts_->max_header_count) + ", max_header_bytes " +
+                   std::to_string(opts_->max_header_bytes) + ")"));
+      return;
+    }
     if (req.body.size() > opts_->max_body_bytes) {
       reply->send(LocalApi::error_response(413, "request body of " + std::to_string(req.body.size()) +
                                                     " bytes is larger than max_body_bytes (" +
@@ -294,10 +460,40 @@ class Handler : public Http::Handler {
   }
 
  private:
+  // Answers `status` and closes the connection after the answer is written.
+  void refuse(const std::shared_ptr<Tcp::Peer>& peer, Connection& conn, int status, const std::string& message) {
+    conn.refused = true;
+    std::string bytes = closing_response(status, LocalApi::error_response(status, message), opts_->cors);
+    size_t n = bytes.size();
+    Fd fd = peer->fd();
+    std::weak_ptr<Tcp::Peer> weak = peer;
+    // Through Pistache's write queue (after any answer already queued); the
+    // callback runs on this reactor thread, where the fd is still open while
+    // the Peer lives.
+    peer->send(RawBuffer(std::move(bytes), n)).then(
+        [weak, fd](ssize_t) {
+          if (weak.lock()) ::shutdown(fd, SHUT_WR);
+        },
+        [weak, fd](std::exception_ptr) {
+          if (weak.lock()) ::shutdown(fd, SHUT_RDWR);
+        });
+    access("- - " + std::to_string(status) + " connection closed: " + message + " (" + peer->address().host() + ")");
+  }
+
+  void access(const std::string& line) const {
+    if (*log_) (*log_)(line);
+  }
+
   LocalApi* api_;
   const ServerOptions* opts_;
   const AccessLog* log_;
+  std::atomic<size_t>* open_;
+  std::shared_ptr<ParserHost> parser_host_;
 };
+
+void ParserHost::onRequest(const Http::Request& request, Http::ResponseWriter response) {
+  outer_->serve(request, std::move(response));
+}
 
 }  // namespace
 
@@ -344,7 +540,9 @@ salt_ipc::Status HttpServer::start() {
                  .bodyTimeout(impl_->opts.body_timeout)
                  .keepaliveTimeout(impl_->opts.keepalive_timeout);
     impl_->endpoint->init(o);
-    impl_->endpoint->setHandler(Http::make_handler<Handler>(&impl_->api, &impl_->opts, &impl_->log));
+    if (!impl_->opts.open_connections) impl_->opts.open_connections = std::make_shared<std::atomic<size_t>>(0);
+    impl_->endpoint->setHandler(
+        Http::make_handler<Handler>(&impl_->api, &impl_->opts, &impl_->log, impl_->opts.open_connections.get()));
     impl_->endpoint->serveThreaded();
   } catch (const std::exception& e) {
     impl_->endpoint.reset();
@@ -358,6 +556,10 @@ void HttpServer::stop() {
     impl_->endpoint->shutdown();
     impl_->endpoint.reset();
   }
+}
+
+size_t HttpServer::open_connections() const {
+  return impl_->opts.open_connections ? impl_->opts.open_connections->load() : 0;
 }
 
 uint16_t HttpServer::port() const {

@@ -7,6 +7,7 @@
 // never wait for the minion.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -26,6 +27,15 @@ struct ServerOptions {
   // An idle keep-alive connection, a job's answer, and a stream (NDJSON, SSE)
   // all end at the latest this long after the request arrived.
   std::chrono::milliseconds keepalive_timeout{std::chrono::hours(1)};
+  // Open connections (over every server sharing `open_connections`). The one
+  // over the limit gets a JSON 503 with Retry-After and is closed at once,
+  // before it can hold a worker or a parser.
+  size_t max_connections = 256;
+  std::shared_ptr<std::atomic<size_t>> open_connections;  // null: this server counts alone
+  // Request headers: more than max_header_count fields, or more than
+  // max_header_bytes of names and values together, get a JSON 431.
+  size_t max_header_count = 64;
+  size_t max_header_bytes = 16384;
 };
 
 // One access-log line: method, path, status, duration, jid.
@@ -42,6 +52,8 @@ class HttpServer {
   void stop();
   // The port actually bound (useful with port 0).
   uint16_t port() const;
+  // Connections open now (shared count when open_connections was given).
+  size_t open_connections() const;
 
  private:
   struct Impl;

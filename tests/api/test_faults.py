@@ -661,6 +661,8 @@ def test_sigterm_drains_running_jobs_answers_the_rest_and_exits_0(saltgw):
 
     g.proc.send_signal(signal.SIGTERM)
     t_term = time.monotonic()
+    # The signal is handled asynchronously: saltgw logs once it refuses new jobs.
+    wait_for("saltgw to start draining", lambda: "shutting down" in g.log(), 10)
     # New jobs are refused (503) or the connection is refused; never run.
     try:
         r = g.execute("test.ping", timeout=5)

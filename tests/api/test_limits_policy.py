@@ -98,3 +98,190 @@ def test_listen_list_serves_each_address_and_only_those(tmp_path):
         proc.terminate()
         proc.wait(15)
     assert proc.returncode == 0
+
+
+# --- connections, headers and slow clients -----------------------------------
+
+import json as _json
+import socket as _socket
+
+
+def _connect(g):
+    s = _socket.create_connection(("127.0.0.1", g.port), timeout=5)
+    s.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+    return s
+
+
+def _read_response(s, limit=10):
+    """One HTTP response from a raw socket: (status, headers, body) or None at EOF."""
+    s.settimeout(limit)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    lines = head.decode().split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {k.strip().lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:])}
+    n = int(headers.get("content-length", "0"))
+    while len(body) < n:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return status, headers, body
+
+
+def test_connection_over_max_connections_gets_503_json_then_is_closed(gateway_factory):
+    g = gateway_factory(config_text="max_connections: 6\n")
+    held = []
+    refused = None
+    try:
+        for _ in range(12):  # the fixture's own connections may still be closing
+            s = _connect(g)
+            s.settimeout(0.5)
+            try:
+                first = s.recv(65536, _socket.MSG_PEEK)
+            except _socket.timeout:
+                held.append(s)  # accepted and waiting for a request
+                continue
+            refused = s
+            break
+        assert refused is not None, "no connection was refused"
+        assert len(held) <= 6
+        r = _read_response(refused)
+        assert r is not None
+        status, headers, body = r
+        assert status == 503
+        assert headers["retry-after"] == "1"
+        assert headers["content-type"] == "application/json"
+        doc = _json.loads(body)
+        assert doc["kind"] == "overloaded" and "max_connections" in doc["error"]
+        assert refused.recv(1) == b""  # and the server closed it
+        refused.close()
+        # The held connections are served normally.
+        held[0].sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert _read_response(held[0])[0] == 200
+    finally:
+        for s in held:
+            s.close()
+    # Closing them gives the places back.
+    deadline = time.time() + 5
+    while True:
+        try:
+            if requests.get(g.url + "/", timeout=2).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        assert time.time() < deadline, "places were not given back"
+        time.sleep(0.1)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        assert all(r.status_code == 200 for r in pool.map(lambda _: requests.get(g.url + "/", timeout=5), range(4)))
+
+
+def test_too_many_header_fields_is_431(gateway_factory):
+    g = gateway_factory(config_text="max_header_count: 20\n")
+    ok = requests.get(g.url + "/", headers={f"X-H{i}": "v" for i in range(10)}, timeout=5)
+    assert ok.status_code == 200
+    r = requests.get(g.url + "/", headers={f"X-H{i}": "v" for i in range(30)}, timeout=5)
+    assert r.status_code == 431, r.text
+    assert "max_header_count" in r.json()["error"]
+    # The connection and the server carry on.
+    assert requests.get(g.url + "/", timeout=5).status_code == 200
+
+
+def test_oversized_headers_are_431_on_every_route(gateway_factory):
+    g = gateway_factory(config_text="max_header_bytes: 4096\n")
+    big = {"X-Big": "a" * 5000}
+    for method, path in [("GET", "/"), ("POST", f"/dongle/{g.unit_id}/execute/"), ("GET", "/logs/")]:
+        r = requests.request(method, g.url + path, headers=big, json={"command": "test.ping"}, timeout=5)
+        assert r.status_code == 431, (method, path, r.status_code, r.text)
+        assert "max_header_bytes" in r.json()["error"]
+    # A long typed header (User-Agent) counts too.
+    r = requests.get(g.url + "/", headers={"User-Agent": "u" * 5000}, timeout=5)
+    assert r.status_code == 431
+    assert g.execute("test.ping").json() is True
+
+
+def test_slow_client_is_cut_off_after_header_timeout(gateway_factory):
+    g = gateway_factory(config_text="header_timeout_seconds: 1\nbody_timeout_seconds: 2\n")
+    # A connection that never sends a whole request ...
+    s = _connect(g)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+    started = time.time()
+    r = _read_response(s, limit=10)
+    waited = time.time() - started
+    assert waited < 5, f"held for {waited:.1f} s"
+    assert r is None or r[0] == 408
+    s.close()
+    # ... also after a first request on the same keep-alive connection.
+    s = _connect(g)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert _read_response(s)[0] == 200
+    s.sendall(b"GET / HTTP/1.1\r\nHo")
+    started = time.time()
+    r = _read_response(s, limit=10)
+    waited = time.time() - started
+    assert waited < 5, f"held for {waited:.1f} s after a first request"
+    assert r is None or r[0] == 408
+    s.close()
+    # A client that trickles a body slower than body_timeout allows.
+    s = _connect(g)
+    s.sendall(f"POST /dongle/{g.unit_id}/execute/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              "Content-Length: 100\r\n\r\n{".encode())
+    started = time.time()
+    r = _read_response(s, limit=10)
+    waited = time.time() - started
+    assert waited < 6, f"body held for {waited:.1f} s"
+    assert r is None or r[0] == 408
+    s.close()
+    assert g.execute("test.ping").json() is True
+
+
+def test_request_over_the_buffer_ceiling_gets_json_413_and_is_closed(gateway_factory):
+    # max_body_bytes 4 KiB: Pistache's own buffer ceiling is 16 MiB; above it
+    # saltgw answers (not Pistache's plain-text 413) and stops reading.
+    g = gateway_factory(config_text="max_body_bytes: 4096\n")
+    s = _connect(g)
+    size = 20 << 20
+    s.sendall(f"POST /dongle/{g.unit_id}/execute/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              f"Content-Length: {size}\r\n\r\n".encode())
+    sent = 0
+    chunk = b"x" * (1 << 20)
+    try:
+        while sent < size:
+            s.sendall(chunk)
+            sent += len(chunk)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    r = _read_response(s, limit=20)
+    assert r is not None, "closed without an answer"
+    status, headers, body = r
+    assert status == 413
+    assert headers["content-type"] == "application/json"
+    assert "max_body_bytes" in _json.loads(body)["error"]
+    s.close()
+    # The server is not left busy with the rest of the body.
+    started = time.time()
+    assert requests.get(g.url + "/", timeout=5).status_code == 200
+    assert time.time() - started < 1
+    assert g.execute("test.ping").json() is True
+
+
+def test_endless_headers_get_431_before_they_end(gateway_factory):
+    g = gateway_factory(config_text="max_header_bytes: 4096\n")
+    s = _connect(g)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+    try:
+        for i in range(2000):  # 100 KB of headers, never finished
+            s.sendall(f"X-Pad-{i}: {'p' * 40}\r\n".encode())
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    r = _read_response(s, limit=10)
+    assert r is not None
+    assert r[0] == 431
+    assert "max_header_bytes" in _json.loads(r[2])["error"]
+    s.close()
+    assert requests.get(g.url + "/", timeout=5).status_code == 200
