@@ -27,7 +27,10 @@ salt_ipc::Status load_config_file(const std::string& path, Config& c) {
       if (key == "listen") {
         if (v.IsSequence()) {  // a list of addresses: serve on each
           c.listen.clear();
-          for (const auto& e : v) c.listen += (c.listen.empty() ? "" : ",") + e.as<std::string>();
+          for (const auto& e : v) {
+            if (!c.listen.empty()) c.listen.push_back(',');
+            c.listen.append(e.as<std::string>());
+          }
         } else {
           c.listen = v.as<std::string>();
         }
@@ -51,6 +54,7 @@ salt_ipc::Status load_config_file(const std::string& path, Config& c) {
       else if (key == "stream_max_seconds") c.stream_max_s = v.as<double>();
       else if (key == "jobs_keep_count") c.jobs_keep_count = v.as<size_t>();
       else if (key == "jobs_keep_seconds") c.jobs_keep_s = v.as<double>();
+      else if (key == "announce_jobs") c.announce_jobs = v.as<bool>();
       else if (key == "max_connections") c.max_connections = v.as<size_t>();
       else if (key == "max_header_count") c.max_header_count = v.as<size_t>();
       else if (key == "max_header_bytes") c.max_header_bytes = v.as<size_t>();

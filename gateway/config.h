@@ -35,6 +35,7 @@ struct Config {
   double stream_max_s = 3600;                     // longest a stream (SSE, NDJSON) or idle connection lives
   size_t jobs_keep_count = 1000;                  // finished jobs remembered for GET .../jobs/<jid>
   double jobs_keep_s = 3600;                      // ... and for how long
+  bool announce_jobs = true;                      // publish saltgw/job/<jid>/ret on the minion's bus per job
   size_t max_connections = 256;                   // open HTTP connections, all listen addresses (503 beyond)
   size_t max_header_count = 64;                   // header fields in one request (431 beyond)
   size_t max_header_bytes = 16384;                // their names and values together (431 beyond)

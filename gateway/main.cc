@@ -18,12 +18,9 @@
 #include <string>
 #include <vector>
 
-#ifdef SALTGW_HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
-
 #include "gateway/check.h"
 #include "gateway/config.h"
+#include "gateway/sd_notify.h"
 #include "rest/api.h"
 #include "rest/http_server.h"
 #include "rest/jwt.h"
@@ -205,7 +202,10 @@ int main(int argc, char** argv) {
     if (why.empty()) why = "the minion's scheduler over the event bus";
   }
   auto announcer = std::make_unique<salt_ipc::JobAnnouncer>(*base, bus);
-  auto strategy = std::make_unique<salt_ipc::FunctionGuard>(*announcer);
+  // announce_jobs: false saves one event per job on the minion's bus (the
+  // minion's Python publisher forwards each one).
+  auto strategy = std::make_unique<salt_ipc::FunctionGuard>(cfg.announce_jobs ? static_cast<salt_ipc::Strategy&>(*announcer)
+                                                                               : *base);
   uint64_t refresh_sub = bus.subscribe("module_refresh", [&strategy](const salt_ipc::Event&) {
     strategy->invalidate();
   });
@@ -275,9 +275,7 @@ int main(int argc, char** argv) {
                        " for unit " + api.unit_id().display() + " (minion config " +
                        cfg.minion_config + ", dispatch " + std::string(strategy->name()) + ": " + why +
                        ", bus " + endpoints->describe() + ")");
-#ifdef SALTGW_HAVE_SYSTEMD
-  sd_notify(0, "READY=1");
-#endif
+  gateway::sd_notify("READY=1");
 
   for (;;) {
     int sig = 0;
@@ -312,9 +310,7 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (size_t left = api.jobs_in_flight())
     log_line("warning", std::to_string(left) + " jobs still running after the grace period; answering them with an error");
-#ifdef SALTGW_HAVE_SYSTEMD
-  sd_notify(0, "STOPPING=1");
-#endif
+  gateway::sd_notify("STOPPING=1");
   list_loaded = true;
   list_loader.join();
   async_sched.reset();

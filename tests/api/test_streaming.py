@@ -207,3 +207,31 @@ def test_job_longer_than_pistache_header_timeout_still_answered(gw):
     # (10 s); a job may take longer than that.
     r = gw.execute("test.sleep", [11], timeout=60)
     assert r.status_code == 200 and r.json() is True
+
+
+def test_announce_jobs_false_publishes_no_job_events(gateway_factory):
+    g = gateway_factory(config_text="announce_jobs: false\n")
+    got = []
+    ready = threading.Event()
+
+    def listen():
+        with requests.get(f"{g.url}/dongle/{g.unit_id}/events?tag=saltgw/", stream=True, timeout=30) as r:
+            ready.set()
+            for raw in r.iter_lines():
+                if raw.startswith(b"data: "):
+                    ev = json.loads(raw[6:])
+                    got.append(ev["tag"])
+                    if ev["tag"] == "saltgw/marker/end":
+                        return
+
+    t = threading.Thread(target=listen, daemon=True)
+    t.start()
+    assert ready.wait(10)
+    time.sleep(0.3)
+    r = g.execute("grains.get", ["id"])
+    assert r.status_code == 200
+    # The marker's own job is not announced either; the marker event itself is.
+    assert g.execute("event.fire", [{}, "saltgw/marker/end"]).status_code == 200
+    t.join(20)
+    assert not t.is_alive(), got
+    assert got == ["saltgw/marker/end"], got

@@ -199,7 +199,7 @@ def test_fifty_concurrent_requests_on_one_dealer(start_engine):
 
 
 def test_overloaded(start_engine):
-    engine, client = start_engine(workers=1, max_queue=2)
+    engine, client = start_engine(workers=1, max_queue=2, inline=())
     slow = [client.send({"op": "run", "fun": "test.sleep", "arg": [0.5]}) for _ in range(3)]
     t0 = time.monotonic()
     reply = client.call({"op": "run", "fun": "test.ping"})
@@ -211,7 +211,7 @@ def test_overloaded(start_engine):
 
 
 def test_timeout(start_engine):
-    engine, client = start_engine(workers=1)
+    engine, client = start_engine(workers=1, inline=())
     running = client.send({"op": "run", "fun": "test.sleep", "arg": [0.6], "timeout": 0.2})
     queued = client.send({"op": "run", "fun": "test.ping", "timeout": 0.3})
     t0 = time.monotonic()
@@ -227,7 +227,7 @@ def test_timeout(start_engine):
 
 
 def test_kill(start_engine):
-    engine, client = start_engine(workers=1)
+    engine, client = start_engine(workers=1, inline=())
     client.send({"op": "run", "jid": "20240101000000000010", "fun": "test.sleep", "arg": [0.4]})
     queued = client.send({"op": "run", "jid": "20240101000000000011", "fun": "test.ping"})
     time.sleep(0.1)
@@ -240,6 +240,48 @@ def test_kill(start_engine):
     assert client.recv()["return"] == 0.4  # the running one finishes normally
     unknown = client.call({"op": "kill", "jid": "20240101000000000099"})
     assert unknown["killed"] is False and "no job" in unknown["reason"]
+
+
+def test_inline_functions_are_answered_while_every_worker_is_busy(start_engine):
+    engine, client = start_engine(workers=1, max_queue=1)
+    assert "test.ping" in engine.inline and "test.sleep" not in engine.inline
+    slow = [client.send({"op": "run", "fun": "test.sleep", "arg": [0.5]}) for _ in range(2)]
+    time.sleep(0.05)
+    t0 = time.monotonic()
+    reply = client.call({"op": "run", "fun": "test.ping", "jid": "20240101000000000020"})
+    assert time.monotonic() - t0 < 0.2  # not after the sleeps: on the serve loop
+    assert reply["return"] is True and reply["success"] is True and reply["retcode"] == 0
+    assert reply["jid"] == "20240101000000000020"
+    # A function not on the list still waits for a worker (here: refused, the queue is full).
+    assert client.call({"op": "run", "fun": "test.arg", "arg": [1]})["error"] == "overloaded"
+    assert sorted(client.recv()["id"] for _ in slow) == sorted(slow)
+
+
+def test_inline_list_is_an_engine_option(start_engine):
+    engine, client = start_engine(workers=1, inline=["test.arg"])
+    assert engine.inline == {"test.arg"}
+    busy = client.send({"op": "run", "fun": "test.sleep", "arg": [0.4]})
+    time.sleep(0.05)
+    t0 = time.monotonic()
+    assert client.call({"op": "run", "fun": "test.arg", "arg": [7]})["return"]["args"] == [7]
+    assert time.monotonic() - t0 < 0.2
+    # test.ping is not inline now: it waits for the sleeping worker.
+    t0 = time.monotonic()
+    ping = client.send({"op": "run", "fun": "test.ping"})
+    replies = {r["id"]: r for r in (client.recv(), client.recv())}
+    assert replies[ping]["return"] is True and time.monotonic() - t0 > 0.25
+    assert replies[busy]["return"] == 0.4
+
+
+def test_inline_failures_are_answered_like_worker_failures(start_engine):
+    engine, client = start_engine(inline=["test.boom", "test.unpackable", "no.such"])
+    boom = client.call({"op": "run", "fun": "test.boom"})
+    assert boom["success"] is False and boom["retcode"] == 254 and "boom" in boom["return"]
+    odd = client.call({"op": "run", "fun": "test.unpackable"})
+    assert odd["success"] is False and "cannot be serialised" in odd["return"]
+    missing = client.call({"op": "run", "fun": "no.such"})
+    assert missing["success"] is False and missing["retcode"] == 254
+    assert client.call({"op": "run", "fun": "test.ping"})["return"] is True
 
 
 def test_socket_mode_and_path(start_engine, tmp_path):
@@ -365,3 +407,42 @@ def test_retcode_from_context_is_per_job(loader_engine):
     assert all(replies[o]["retcode"] == 0 and replies[o]["success"] for o in others)
     ctx = client.call({"op": "run", "fun": "gwfake.get_context"})["return"]
     assert "retcode" not in ctx
+
+
+def test_argspec_cache_gives_salts_answer_once_per_function(monkeypatch):
+    import salt.utils.args
+    mod = load_engine_module()
+    calls = []
+    original = salt.utils.args.get_function_argspec
+
+    def counting(func, is_class_method=None):
+        calls.append(func)
+        return original(func, is_class_method=is_class_method)
+
+    monkeypatch.setattr(salt.utils.args, "get_function_argspec", counting)
+    mod._install_argspec_cache()
+    cached = salt.utils.args.get_function_argspec
+    assert cached is not counting
+
+    def f(a, b=2, *rest, **kw):
+        return a
+
+    first = cached(f)
+    assert first == original(f)
+    assert (first.args, first.varargs, first.keywords, first.defaults) == (["a", "b"], "rest", "kw", (2,))
+    first.args.append("mutated")  # a caller changing its copy changes nothing
+    again = cached(f)
+    assert again.args == ["a", "b"]
+    assert len(calls) == 1
+    # A wrapper is answered for the function it wraps, as Salt does.
+    import functools
+
+    @functools.wraps(f)
+    def wrapper(*a, **k):
+        return f(*a, **k)
+
+    assert cached(wrapper).args == ["a", "b"] and len(calls) == 1
+    # Different functions are not mixed up.
+    assert cached(_no_kwargs).keywords is None and len(calls) == 2
+    mod._install_argspec_cache()  # idempotent
+    assert salt.utils.args.get_function_argspec is cached

@@ -38,12 +38,21 @@ log = logging.getLogger("salt.engines.saltgw_executor")
 PROTOCOL = 1
 RETCODE_FAILED = 254  # unknown function, exception, timeout, killed
 POLL_MS = 100  # how often the serve loop looks at the stop flag
+# Functions answered on the serve loop itself, without the hand-over to a
+# worker thread and back (two thread switches and the GIL between them, about
+# half of a test.ping round trip). Only functions that read what the minion
+# already holds in memory belong here: one that blocks would hold up every
+# other request while it runs. Engine option ``inline`` replaces the list.
+INLINE_DEFAULT = ("test.ping", "test.echo", "test.version", "test.true", "test.false",
+                  "grains.get", "grains.item", "grains.items", "grains.ls",
+                  "config.get", "pillar.get", "pillar.item", "pillar.items")
 
 
-def start(socket=None, workers=4, max_queue=256):
+def start(socket=None, workers=4, max_queue=256, inline=None):
     """Engine entry point; the minion calls it in the engine's process."""
-    engine = _make_engine(socket, workers, max_queue)
+    engine = _make_engine(socket, workers, max_queue, inline)
     _install_state_progress()
+    _install_argspec_cache()
     if threading.current_thread() is not threading.main_thread():
         engine.serve()
         return
@@ -65,9 +74,9 @@ def start(socket=None, workers=4, max_queue=256):
         previous[caught[0]](caught[0], None)
 
 
-def _make_engine(socket=None, workers=4, max_queue=256):
+def _make_engine(socket=None, workers=4, max_queue=256, inline=None):
     path = socket or os.path.join(__opts__["sock_dir"], "saltgw.ipc")
-    return Executor(path, int(workers), int(max_queue))
+    return Executor(path, int(workers), int(max_queue), INLINE_DEFAULT if inline is None else inline)
 
 
 class _Job:
@@ -85,8 +94,9 @@ class _Job:
 class Executor:
     """The ROUTER socket, the serve loop and the worker threads."""
 
-    def __init__(self, path, workers=4, max_queue=256):
+    def __init__(self, path, workers=4, max_queue=256, inline=INLINE_DEFAULT):
         self.path = path
+        self.inline = frozenset(inline)
         self.capacity = workers + max_queue  # running + waiting
         self._zmq = zmq.Context()
         self._router = self._zmq.socket(zmq.ROUTER)
@@ -114,7 +124,8 @@ class Executor:
             threading.Thread(
                 target=self._work, name=f"saltgw-worker-{n}", daemon=True
             ).start()
-        log.info("saltgw_executor listening on %s (%d workers)", path, workers)
+        log.info("saltgw_executor listening on %s (%d workers; inline: %s)", path, workers,
+                 ", ".join(sorted(self.inline)) or "none")
 
     def stop(self):
         self._stopping.set()
@@ -182,6 +193,10 @@ class Executor:
             req.setdefault("arg", [])
             req.setdefault("kwarg", {})
             req["jid"] = req.get("jid") or salt.utils.jid.gen_jid(__opts__)
+            if req["fun"] in self.inline:
+                # The serve loop runs in the loader's context already.
+                self._send(identity, _execute(req))
+                return
         if len(self._jobs) >= self.capacity:
             self._send(identity, {"id": req.get("id"), "error": "overloaded"})
             return
@@ -365,6 +380,46 @@ def _install_state_progress():
 
     event._saltgw_progress = True
     salt.state.State.event = event
+
+
+def _install_argspec_cache():
+    """Remember each function's argspec in this (the engine's) process.
+
+    salt.minion.load_args_and_kwargs, which every job goes through, calls
+    salt.utils.args.get_function_argspec, which builds a new namedtuple class
+    and inspect.signature on every call: about a third of the engine's time
+    for a test.ping. The answer depends only on the function, so it is kept
+    per function object (a module refresh loads new objects, which miss).
+    Callers get their own copy of the list inside.
+    """
+    import salt.utils.args
+
+    original = salt.utils.args.get_function_argspec
+    if getattr(original, "_saltgw_cache", False):
+        return
+    cache = {}
+    lock = threading.Lock()
+
+    def get_function_argspec(func, is_class_method=None):
+        target = func
+        while hasattr(target, "__wrapped__"):
+            target = target.__wrapped__
+        try:
+            key = (target, bool(is_class_method))
+            hash(key)
+        except TypeError:  # an unhashable callable: no caching
+            return original(func, is_class_method=is_class_method)
+        spec = cache.get(key)
+        if spec is None:
+            spec = original(func, is_class_method=is_class_method)
+            with lock:
+                if len(cache) > 4096:
+                    cache.clear()
+                cache[key] = spec
+        return spec._replace(args=list(spec.args))
+
+    get_function_argspec._saltgw_cache = True
+    salt.utils.args.get_function_argspec = get_function_argspec
 
 
 def _execute(req):
