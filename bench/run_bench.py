@@ -171,6 +171,35 @@ def zmq_rtt(sock_dir, n):
     return times
 
 
+def unknown_function_ms(url, unit, n):
+    """Sequential POSTs of a function the minion does not have, on one
+    keep-alive connection: how fast saltgw refuses it (400)."""
+    import http.client
+    host, port = url.split("//")[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    body = json.dumps({"command": "no_such_module.nothing", "arg": [], "kwarg": {}})
+    times, statuses = [], set()
+    for _ in range(n):
+        t = time.perf_counter()
+        conn.request("POST", f"/dongle/{unit}/execute/", body, {"Content-Type": "application/json"})
+        r = conn.getresponse()
+        r.read()
+        times.append((time.perf_counter() - t) * 1000)
+        statuses.add(r.status)
+    conn.close()
+    return times, statuses
+
+
+def pss_kb(pid):
+    try:
+        for line in open(f"/proc/{pid}/smaps_rollup"):
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def pct(values, p):
     v = sorted(values)
     return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))]
@@ -253,6 +282,9 @@ def main():
             extra[f"ready_ms_{dispatch}"] = g.ready_ms
             extra["unit"] = g.unit
             extra[f"rss_idle_{dispatch}"] = rss_kb(g.proc.pid)
+            extra[f"pss_idle_{dispatch}"] = pss_kb(g.proc.pid)
+            u, statuses = unknown_function_ms(g.url, g.unit, 200 if a.quick else 1000)
+            extra[f"unknown_{dispatch}"] = (pct(u, 50), pct(u, 99), sorted(statuses))
             for name, body in cases:
                 url = g.url + "/" if body is None else f"{g.url}/dongle/{g.unit}/execute/"
                 conns = [1, 8, 64]
@@ -275,6 +307,7 @@ def main():
                 if name == "GET /" or name == "test.ping":
                     extra[f"rss_load_{dispatch}"] = max(extra.get(f"rss_load_{dispatch}", 0),
                                                         rss_kb(g.proc.pid, "VmHWM"))
+            extra[f"rss_after_{dispatch}"] = rss_kb(g.proc.pid)
             g.stop()
             gws.remove(g)
         print("nginx baseline ...", file=sys.stderr)
@@ -349,8 +382,13 @@ def report(rows, extra, salt_version, out, secs):
                        f"saltgw reaches {100 * get_engine['rps64'] / nginx['rps']:.0f}% of it")
     for d in ("schedule", "engine"):
         if f"rss_idle_{d}" in extra:
-            summary.append(f"- saltgw ({d}): ready {f(extra[f'ready_ms_{d}'])} ms after exec; RSS idle {extra[f'rss_idle_{d}'] / 1024:.1f} MB, "
-                           f"peak under load {extra.get(f'rss_load_{d}', 0) / 1024:.1f} MB")
+            summary.append(f"- saltgw ({d}): ready {f(extra[f'ready_ms_{d}'])} ms after exec; RSS idle {extra[f'rss_idle_{d}'] / 1024:.1f} MB "
+                           f"(PSS {extra.get(f'pss_idle_{d}', 0) / 1024:.1f} MB: shared library pages counted in part), "
+                           f"peak under load {extra.get(f'rss_load_{d}', 0) / 1024:.1f} MB, "
+                           f"after the load {extra.get(f'rss_after_{d}', 0) / 1024:.1f} MB")
+        if f"unknown_{d}" in extra:
+            p50, p99, statuses = extra[f"unknown_{d}"]
+            summary.append(f"- unknown function refused ({d}): p50 {f(p50)} ms, p99 {f(p99)} ms, HTTP {statuses}")
     if "big_bytes" in extra:
         summary.append(f"- 20 MB `cmd.run` result through the engine: HTTP {extra['big_status']}, {extra['big_bytes']:,} bytes in "
                        f"{f(extra['big_ms'])} ms; saltgw peak RSS {extra['big_hwm_before'] / 1024:.1f} MB before, "

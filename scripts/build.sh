@@ -10,6 +10,12 @@ if [ ! -f "$builddir/build.ninja" ]; then
     echo "$out" | tail -n 20 >&2
     exit 1
   fi
+elif [ -n "${SALTGW_MESON_ARGS:-}" ]; then
+  # An existing build folder takes the options given now.
+  if ! out=$(meson configure "$builddir" ${SALTGW_MESON_ARGS} 2>&1); then
+    echo "$out" | tail -n 20 >&2
+    exit 1
+  fi
 fi
 if ! out=$(ninja -C "$builddir" 2>&1); then
   echo "$out" | grep -v '^\[' | tail -n 60 >&2
