@@ -8,7 +8,9 @@
 #      streaming, limits, faults, OpenAPI conformance, engine, saltgw-call);
 #   5. the execute_raw differential test against Salt's own parser;
 #   6. with SALTGW_TEST_LEVEL=ci (the default): the Debian package test, the
-#      fuzzers and the Salt release matrix; with =full also the whole suite
+#      fuzzers, API fuzzing against docs/openapi.yaml with Schemathesis
+#      (tests/schema/, its own venv: scripts/schemathesis-deps.sh) and the
+#      Salt release matrix; with =full also the whole suite
 #      again under ASan+UBSan and under TSan (scripts/sanitize.sh);
 #   7. prints one summary line per suite and, last, "N passed, N failed".
 #
@@ -91,6 +93,18 @@ if { [ "$level" = ci ] || [ "$level" = full ]; } && [ -z "${SALTGW_NESTED:-}" ];
     expected+=(fuzz)
     bash scripts/fuzz.sh 20 --junitxml "$results/fuzz.xml" > "$results/fuzz.log" 2>&1
     tail -n 8 "$results/fuzz.log"
+  fi
+  stage "API fuzzing against docs/openapi.yaml (Schemathesis, sandbox minion)"
+  expected+=(schemathesis)
+  if st_venv=$(bash scripts/schemathesis-deps.sh 2> "$results/schemathesis-deps.log" | tail -n 1) &&
+     [ -x "$st_venv/bin/st" ]; then
+    "$st_venv/bin/python" tests/schema/run_schemathesis.py --st "$st_venv/bin/st" \
+      --junitxml "$results/schemathesis.xml" > "$results/schemathesis.log" 2>&1
+    grep -E "^schemathesis: " "$results/schemathesis.log" | grep -v "^schemathesis: /" | tail -n 6
+  else  # counts as a failure, never as a skip
+    echo "schemathesis: could not install Schemathesis (see $results/schemathesis-deps.log)"
+    tail -n 5 "$results/schemathesis-deps.log"
+    junit_from_line schemathesis "$results/schemathesis.xml" "0 passed, 1 failed"
   fi
   cleanup  # the sanitizer and matrix runs start their own minions
   if [ "$level" = full ] && [ -f scripts/sanitize.sh ]; then

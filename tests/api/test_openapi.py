@@ -1,6 +1,7 @@
 """docs/openapi.yaml stays true: every route saltgw serves is documented, and
 real answers from the running server (with the sandbox minion) match the
 documented status codes and schemas."""
+import json
 import os
 import re
 
@@ -115,3 +116,39 @@ def test_every_served_route_is_documented():
     for p in served:
         p = norm(p)
         assert p in documented or p + "/" in documented or p.rstrip("/") in documented, p
+
+
+def test_policy_refusal_matches_the_spec(gateway_factory):
+    """403: functions_deny refuses a function, on both job routes."""
+    g = gateway_factory(config_text="functions_deny: ['cmd.*']\n")
+    r = requests.post(f"{g.url}/dongle/{g.unit_id}/execute/", json={"command": "cmd.run", "arg": ["true"]}, timeout=30)
+    assert r.status_code == 403
+    check("post", "/dongle/{unit_id}/execute/", r)
+    r = requests.post(f"{g.url}/dongle/{g.unit_id}/execute_raw/", json={"command": "cmd.run true"}, timeout=30)
+    assert r.status_code == 403
+    check("post", "/dongle/{unit_id}/execute_raw/", r)
+
+
+def test_async_answer_has_the_documented_headers(gw):
+    r = requests.post(f"{gw.url}/dongle/{gw.unit_id}/execute/?async=1", json={"command": "test.ping"}, timeout=30)
+    check("post", "/dongle/{unit_id}/execute/", r)
+    doc = resolve(SPEC["paths"]["/dongle/{unit_id}/execute/"]["post"]["responses"]["202"])
+    for name, h in doc["headers"].items():
+        if h.get("required"):
+            assert name in r.headers, name
+    assert r.headers["Location"] == f"/dongle/{gw.unit_id}/jobs/{r.json()['jid']}"
+
+
+@pytest.mark.parametrize("body", [{"command": "test.echo", "arg": ["x"]}, {"command": "no.such"},
+                                  {"command": "test.exception", "arg": ["boom"]}])
+def test_stream_lines_match_the_spec(gw, body):
+    """Every NDJSON line is a StreamLine: accepted first, result or error last."""
+    r = requests.post(f"{gw.url}/dongle/{gw.unit_id}/execute/?stream=1", json=body, timeout=60)
+    check("post", "/dongle/{unit_id}/execute/", r)
+    assert r.headers["Content-Type"].startswith("application/x-ndjson")
+    schema = to_jsonschema(resolve(SPEC["components"]["schemas"]["StreamLine"]))
+    lines = [json.loads(x) for x in r.text.splitlines()]
+    for line in lines:
+        jsonschema.validate(line, schema)
+    assert lines[0]["type"] == "accepted" and lines[-1]["type"] in ("result", "error")
+    assert lines[-1]["jid"] == r.headers["X-Salt-Jid"]
