@@ -40,17 +40,16 @@ struct EngineStrategy::Impl {
   std::atomic<size_t> count{0};
   int wake_fd = -1;
 
-  struct Outgoing {
-    std::string id;
-    std::string payload;
-    Clock::time_point deadline;
-    std::string what;  // for timeout messages
-    ReplyFn reply;
-  };
-  std::mutex mu;
-  std::deque<Outgoing> queue;
-
-  // I/O thread only.
+  // The DEALER socket is used by the I/O thread and by the threads that
+  // submit jobs (they send directly, saving a hand-over to the I/O thread);
+  // `sock_mu` serialises every use of it (ZeroMQ allows a socket to move
+  // between threads with a full memory barrier between uses). The I/O thread
+  // waits on the socket's ZMQ_FD without the lock, so a sender never waits
+  // for it. ZMQ_FD is edge-triggered: any use of the socket may consume its
+  // signal, so whoever used the socket last checks ZMQ_EVENTS and wakes the
+  // I/O thread when a reply is already waiting.
+  std::mutex sock_mu;
+  zmq::socket_t* dealer = nullptr;  // null until the I/O thread made it, and after it stopped
   struct Pending {
     Clock::time_point deadline;
     std::string what;
@@ -58,7 +57,19 @@ struct EngineStrategy::Impl {
   };
   std::map<std::string, Pending> pending;
   std::set<std::pair<Clock::time_point, std::string>> deadlines;
-  uint64_t next_ctl = 0;
+  // Until `dealer` exists, requests wait here.
+  struct Outgoing {
+    std::string id;
+    std::string payload;
+    Clock::time_point deadline;
+    std::string what;
+    ReplyFn reply;
+  };
+  std::deque<Outgoing> queue;
+  // When the I/O thread will look at deadlines next (it is woken for earlier ones).
+  std::atomic<int64_t> next_check_ns{0};
+
+  using Completion = std::pair<ReplyFn, Result<Value>>;
 
   Impl(JidGenerator& j, EngineOptions o) : jids(j), opts(std::move(o)) {
     wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -67,52 +78,134 @@ struct EngineStrategy::Impl {
     if (wake_fd >= 0) ::close(wake_fd);
   }
 
-  void enqueue(Outgoing o) {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      queue.push_back(std::move(o));
-    }
+  void wake() {
     uint64_t one = 1;
     [[maybe_unused]] auto r = ::write(wake_fd, &one, sizeof one);
   }
 
-  void complete(const std::string& id, Result<Value> r) {
-    auto it = pending.find(id);
-    if (it == pending.end()) return;
-    Pending p = std::move(it->second);
-    deadlines.erase({p.deadline, id});
-    pending.erase(it);
-    p.reply(std::move(r));
+  static void run(std::vector<Completion>& done) {
+    for (auto& [reply, result] : done) reply(std::move(result));
+    done.clear();
   }
 
-  void fail_all(ErrorKind kind, const std::string& why) {
+  // sock_mu held. Removes the job and queues its reply for after the unlock.
+  void complete_locked(const std::string& id, Result<Value> r, std::vector<Completion>& done) {
+    auto it = pending.find(id);
+    if (it == pending.end()) return;
+    deadlines.erase({it->second.deadline, id});
+    done.emplace_back(std::move(it->second.reply), std::move(r));
+    pending.erase(it);
+  }
+
+  void fail_all_locked(ErrorKind kind, const std::string& why, std::vector<Completion>& done) {
     std::vector<std::string> ids;
     for (auto& [id, p] : pending) ids.push_back(id);
-    for (auto& id : ids) complete(id, make_error(kind, why));
+    for (auto& id : ids) complete_locked(id, make_error(kind, why), done);
+  }
+
+  std::string unavailable() const {
+    return "the saltgw executor engine is not running in the minion (no listener on " + opts.endpoint +
+           "); enable it with 'engines: [{saltgw_executor: {}}]' in /etc/salt/minion.d/saltgw.conf and restart "
+           "the minion, or set dispatch: schedule";
+  }
+
+  // sock_mu held, `dealer` set. Sends one request.
+  void send_locked(Outgoing o, std::vector<Completion>& done) {
+    pending[o.id] = Pending{o.deadline, o.what, std::move(o.reply)};
+    deadlines.emplace(o.deadline, o.id);
+    bool sent = false;
+    try {
+      sent = dealer->send(zmq::buffer(o.payload), zmq::send_flags::dontwait).has_value();
+    } catch (const zmq::error_t& e) {
+      return complete_locked(o.id, make_error(ErrorKind::kEngineUnavailable, std::string("engine: ") + e.what()), done);
+    }
+    if (!sent) complete_locked(o.id, make_error(ErrorKind::kEngineUnavailable, unavailable()), done);
+  }
+
+  // sock_mu held. True when a reply is waiting on the socket.
+  bool readable_locked() {
+    try {
+      return (dealer->get(zmq::sockopt::events) & ZMQ_POLLIN) != 0;
+    } catch (const zmq::error_t&) {
+      return false;
+    }
+  }
+
+  // sock_mu held. Takes every reply waiting on the socket.
+  void receive_locked(std::vector<Completion>& done) {
+    for (int i = 0; i < 1000; ++i) {
+      zmq::message_t msg;
+      zmq::recv_result_t got;
+      try {
+        got = dealer->recv(msg, zmq::recv_flags::dontwait);
+      } catch (const zmq::error_t& e) {
+        if (e.num() != EINTR) log(LogLevel::kWarning, std::string("engine: receive failed: ") + e.what());
+        return;
+      }
+      if (!got) return;
+      auto v = msgpack_decode(std::string_view(static_cast<const char*>(msg.data()), msg.size()));
+      if (!v || !v->is_map()) {
+        log(LogLevel::kWarning, "engine: dropping an undecodable reply");
+        continue;
+      }
+      const Value* id = v->find("id");
+      if (!id || !id->is_string()) continue;
+      complete_locked(id->as_string(), std::move(v).value(), done);
+    }
+  }
+
+  void expire_locked(std::vector<Completion>& done) {
+    auto now = Clock::now();
+    while (!deadlines.empty() && deadlines.begin()->first <= now) {
+      std::string id = deadlines.begin()->second;
+      auto it = pending.find(id);
+      std::string what = it != pending.end() ? it->second.what : "request";
+      complete_locked(id, make_error(ErrorKind::kTimeout, "no answer from the executor engine for " + what +
+                                                              " in time; the job may still be running"),
+                      done);
+    }
   }
 
   void loop() {
-    zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
-    dealer.set(zmq::sockopt::immediate, 1);
-    dealer.set(zmq::sockopt::linger, 0);
-    dealer.set(zmq::sockopt::reconnect_ivl, 100);
-    dealer.set(zmq::sockopt::reconnect_ivl_max, 2000);
-    dealer.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(opts.max_message_bytes));
-    dealer.set(zmq::sockopt::sndhwm, 10000);
+    zmq::socket_t sock(ctx, zmq::socket_type::dealer);
+    sock.set(zmq::sockopt::immediate, 1);
+    sock.set(zmq::sockopt::linger, 0);
+    sock.set(zmq::sockopt::reconnect_ivl, 100);
+    sock.set(zmq::sockopt::reconnect_ivl_max, 2000);
+    sock.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(opts.max_message_bytes));
+    sock.set(zmq::sockopt::sndhwm, 10000);
     // Each strategy has its own context, so one inproc name is enough.
-    zmq_socket_monitor(dealer.handle(), "inproc://saltgw-engine-monitor",
+    zmq_socket_monitor(sock.handle(), "inproc://saltgw-engine-monitor",
                        ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED);
     zmq::socket_t monitor(ctx, zmq::socket_type::pair);
     monitor.connect("inproc://saltgw-engine-monitor");
-    dealer.connect(opts.endpoint);
+    sock.connect(opts.endpoint);
+    int sock_fd = sock.get(zmq::sockopt::fd);
+    std::vector<Completion> done;
+    {
+      std::lock_guard<std::mutex> lock(sock_mu);
+      dealer = &sock;
+      while (!queue.empty()) {
+        send_locked(std::move(queue.front()), done);
+        queue.pop_front();
+      }
+    }
+    run(done);
 
     while (!stopping) {
       int timeout = 1000;
-      if (!deadlines.empty()) {
-        auto d = std::chrono::duration_cast<std::chrono::milliseconds>(deadlines.begin()->first - Clock::now()).count();
-        timeout = static_cast<int>(std::clamp<int64_t>(d + 1, 0, 1000));
+      {
+        std::lock_guard<std::mutex> lock(sock_mu);
+        if (!deadlines.empty()) {
+          auto d = std::chrono::duration_cast<std::chrono::milliseconds>(deadlines.begin()->first - Clock::now()).count();
+          timeout = static_cast<int>(std::clamp<int64_t>(d + 1, 0, 1000));
+        }
+        next_check_ns = (Clock::now() + std::chrono::milliseconds(timeout)).time_since_epoch().count();
+        // Replies that arrived while a sender used the socket.
+        receive_locked(done);
       }
-      zmq::pollitem_t items[] = {{dealer.handle(), 0, ZMQ_POLLIN, 0},
+      run(done);
+      zmq::pollitem_t items[] = {{nullptr, sock_fd, ZMQ_POLLIN, 0},
                                  {monitor.handle(), 0, ZMQ_POLLIN, 0},
                                  {nullptr, wake_fd, ZMQ_POLLIN, 0}};
       try {
@@ -120,6 +213,10 @@ struct EngineStrategy::Impl {
       } catch (const zmq::error_t& e) {
         if (e.num() != EINTR) log(LogLevel::kError, std::string("engine: poll failed: ") + e.what());
         continue;
+      }
+      if (items[2].revents & ZMQ_POLLIN) {
+        uint64_t n;
+        [[maybe_unused]] auto r = ::read(wake_fd, &n, sizeof n);
       }
       if (items[1].revents & ZMQ_POLLIN) {
         zmq::message_t ev, addr;
@@ -134,71 +231,58 @@ struct EngineStrategy::Impl {
           } else if (event == ZMQ_EVENT_DISCONNECTED) {
             peer_up = false;
             log(LogLevel::kWarning, "engine: " + opts.endpoint + " went away");
-            fail_all(ErrorKind::kConnectionLost,
-                     "lost the connection to the executor engine while the job was running "
-                     "(minion restarted?); the job's result is unknown");
+            std::lock_guard<std::mutex> lock(sock_mu);
+            receive_locked(done);  // replies that made it before the connection went
+            fail_all_locked(ErrorKind::kConnectionLost,
+                            "lost the connection to the executor engine while the job was running "
+                            "(minion restarted?); the job's result is unknown",
+                            done);
           }
         }
       }
-      if (items[0].revents & ZMQ_POLLIN) {
-        for (int i = 0; i < 1000; ++i) {
-          zmq::message_t msg;
-          auto got = dealer.recv(msg, zmq::recv_flags::dontwait);
-          if (!got) break;
-          auto v = msgpack_decode(std::string_view(static_cast<const char*>(msg.data()), msg.size()));
-          if (!v || !v->is_map()) {
-            log(LogLevel::kWarning, "engine: dropping an undecodable reply");
-            continue;
-          }
-          const Value* id = v->find("id");
-          if (!id || !id->is_string()) continue;
-          complete(id->as_string(), std::move(v).value());
-        }
+      {
+        std::lock_guard<std::mutex> lock(sock_mu);
+        receive_locked(done);
+        expire_locked(done);
       }
-      if (items[2].revents & ZMQ_POLLIN) {
-        uint64_t n;
-        [[maybe_unused]] auto r = ::read(wake_fd, &n, sizeof n);
-        std::deque<Outgoing> batch;
-        {
-          std::lock_guard<std::mutex> lock(mu);
-          batch.swap(queue);
-        }
-        for (auto& o : batch) {
-          pending[o.id] = Pending{o.deadline, o.what, std::move(o.reply)};
-          deadlines.emplace(o.deadline, o.id);
-          bool sent = false;
-          try {
-            sent = dealer.send(zmq::buffer(o.payload), zmq::send_flags::dontwait).has_value();
-          } catch (const zmq::error_t& e) {
-            complete(o.id, make_error(ErrorKind::kEngineUnavailable, std::string("engine: ") + e.what()));
-            continue;
-          }
-          if (!sent)
-            complete(o.id, make_error(ErrorKind::kEngineUnavailable,
-                                      "the saltgw executor engine is not running in the minion (no listener on " +
-                                          opts.endpoint +
-                                          "); enable it with 'engines: [{saltgw_executor: {}}]' in "
-                                          "/etc/salt/minion.d/saltgw.conf and restart the minion, or set "
-                                          "dispatch: schedule"));
-        }
-      }
-      auto now = Clock::now();
-      while (!deadlines.empty() && deadlines.begin()->first <= now) {
-        std::string id = deadlines.begin()->second;
-        auto it = pending.find(id);
-        std::string what = it != pending.end() ? it->second.what : "request";
-        complete(id, make_error(ErrorKind::kTimeout, "no answer from the executor engine for " + what +
-                                                         " in time; the job may still be running"));
-      }
+      run(done);
     }
-    fail_all(ErrorKind::kCancelled, "saltgw is shutting down");
-    zmq_socket_monitor(dealer.handle(), nullptr, 0);  // stop monitoring before the PAIR closes
+    {
+      std::lock_guard<std::mutex> lock(sock_mu);
+      dealer = nullptr;
+      fail_all_locked(ErrorKind::kCancelled, "saltgw is shutting down", done);
+      for (auto& o : queue) done.emplace_back(std::move(o.reply), make_error(ErrorKind::kCancelled, "saltgw is shutting down"));
+      queue.clear();
+    }
+    run(done);
+    zmq_socket_monitor(sock.handle(), nullptr, 0);  // stop monitoring before the PAIR closes
   }
 
+  // Sends from the calling thread (or queues until the I/O thread has made
+  // the socket). The reply callback runs on the I/O thread, or here when the
+  // request fails at once.
   void request(Map body, std::string id, std::chrono::milliseconds timeout, std::string what, ReplyFn reply) {
     body["id"] = Value(id);
-    enqueue(Outgoing{id, msgpack_encode(Value(std::move(body))), Clock::now() + timeout, std::move(what),
-                     std::move(reply)});
+    Outgoing o{id, msgpack_encode(Value(std::move(body))), Clock::now() + timeout, std::move(what), std::move(reply)};
+    std::vector<Completion> done;
+    bool wake_io = false;
+    {
+      std::lock_guard<std::mutex> lock(sock_mu);
+      if (stopping) {
+        done.emplace_back(std::move(o.reply), make_error(ErrorKind::kCancelled, "saltgw is shutting down"));
+      } else if (!dealer) {
+        queue.push_back(std::move(o));
+        wake_io = true;
+      } else {
+        auto deadline_ns = o.deadline.time_since_epoch().count();
+        send_locked(std::move(o), done);
+        // The send may have taken the socket's signal for a waiting reply;
+        // and the I/O thread must see a deadline earlier than it planned.
+        wake_io = readable_locked() || deadline_ns < next_check_ns.load();
+      }
+    }
+    if (wake_io) wake();
+    run(done);
   }
 
   Result<Value> call(Map body, std::chrono::milliseconds timeout) {
@@ -228,8 +312,7 @@ EngineStrategy::EngineStrategy(JidGenerator& jids, EngineOptions options)
 
 EngineStrategy::~EngineStrategy() {
   impl_->stopping = true;
-  uint64_t one = 1;
-  [[maybe_unused]] auto r = ::write(impl_->wake_fd, &one, sizeof one);
+  impl_->wake();
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 

@@ -10,8 +10,12 @@
 //   {"op": "functions", "id"} -> {"id", "functions": [...]}
 //   any failure -> {"id", "error": "..."}
 //
-// One I/O thread owns the DEALER socket; any number of jobs are in flight on
-// it, matched by id (the jid). The socket is set ZMQ_IMMEDIATE, so a job
+// One DEALER socket carries every job; any number are in flight on it,
+// matched by id (the jid). The submitting thread sends the request itself
+// (under a mutex, no hand-over to another thread); one I/O thread waits for
+// replies, deadlines and the socket monitor, and runs the callbacks. A
+// callback runs on that thread, or on the submitting thread when the request
+// fails at once (engine not listening, shutting down). The socket is set ZMQ_IMMEDIATE, so a job
 // submitted while no engine is listening fails at once with
 // kEngineUnavailable. A socket monitor notices the engine going away (minion
 // restart): jobs in flight then get kConnectionLost; ZeroMQ reconnects by
