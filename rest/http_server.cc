@@ -79,6 +79,7 @@ const char* reason_phrase(int status) {
     case 400: return "Bad Request";
     case 404: return "Not Found";
     case 431: return "Request Header Fields Too Large";
+    case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
     default: return "OK";
   }
@@ -271,6 +272,9 @@ struct Connection {
   std::atomic<size_t>* open;
   bool refused = false;  // answered with an error and being closed: input is dropped
   size_t pending = 0;    // bytes received since the last request was handed on
+  uint64_t served = 0;   // requests handed on
+  std::string method;    // the current request's first bytes, until its method is known
+  bool method_known = false;
 };
 constexpr const char* kConnectionData = "saltgw.connection";
 
@@ -377,13 +381,39 @@ class Handler : public Http::Handler {
       return refuse(peer, *conn, 413, "request of more than " + std::to_string(getMaxRequestSize()) +
                                           " bytes (max_body_bytes is " + std::to_string(opts_->max_body_bytes) + ")");
     }
+    // The method, checked before Pistache sees it: Pistache 0.0.5 answers an
+    // unknown one in plain text and then parses the body as a new request.
+    if (!conn->method_known) {
+      size_t take = std::min<size_t>(len, 24 - std::min<size_t>(24, conn->method.size()));
+      conn->method.append(buffer, take);
+      size_t sp = conn->method.find(' ');
+      if (sp != std::string::npos) {
+        std::string m = conn->method.substr(0, sp);
+        if (!known_method(m)) {
+          return refuse(peer, *conn, 501, "HTTP method '" + m.substr(0, 16) +
+                                              "' is not supported; use GET, POST, PUT, DELETE or OPTIONS");
+        }
+        conn->method_known = true;
+        conn->method.clear();
+      } else if (conn->method.size() >= 24) {
+        return refuse(peer, *conn, 400, "malformed request line");
+      }
+    }
     if (!parser_host_) {
       parser_host_ = std::make_shared<ParserHost>(this);
       parser_host_->setMaxRequestSize(getMaxRequestSize());
       parser_host_->setMaxResponseSize(getMaxResponseSize());
       (static_cast<Tcp::Handler*>(parser_host_.get())->*associate_fn(AssociateTag{}))(transport());
     }
+    auto parse_started = parser->time();
+    uint64_t served_before = conn->served;
     static_cast<Tcp::Handler&>(*parser_host_).onInput(buffer, len, peer);
+    if (conn->served == served_before && parser->time() != parse_started) {
+      // Pistache rejected the request itself (it answers in plain text and
+      // resets its parser, and would read what follows as a new request):
+      // close the connection after its answer.
+      return refuse(peer, *conn, 0, "request rejected by the HTTP parser");
+    }
     // Headers still incomplete and far over the limit: stop buffering them.
     if (conn->pending > 0 && !conn->refused) {
       auto id = parser->step()->id();
@@ -405,7 +435,12 @@ class Handler : public Http::Handler {
   void serve(const Http::Request& preq, Http::ResponseWriter response) {
     auto started = std::chrono::steady_clock::now();
     if (auto peer = response.getPeer()) {
-      if (auto conn = connection_of(peer)) conn->pending = 0;
+      if (auto conn = connection_of(peer)) {
+        conn->pending = 0;
+        conn->served++;
+        conn->method_known = false;
+        conn->method.clear();
+      }
     }
     HttpRequest req;
     req.method = Http::methodString(preq.method());
@@ -460,10 +495,18 @@ class Handler : public Http::Handler {
   }
 
  private:
-  // Answers `status` and closes the connection after the answer is written.
+  static bool known_method(const std::string& m) {
+    for (const char* k : {"GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH"})
+      if (m == k) return true;
+    return false;
+  }
+
+  // Answers `status` (0: Pistache has answered already) and closes the
+  // connection once the answer is written.
   void refuse(const std::shared_ptr<Tcp::Peer>& peer, Connection& conn, int status, const std::string& message) {
     conn.refused = true;
-    std::string bytes = closing_response(status, LocalApi::error_response(status, message), opts_->cors);
+    std::string bytes =
+        status ? closing_response(status, LocalApi::error_response(status, message), opts_->cors) : std::string();
     size_t n = bytes.size();
     Fd fd = peer->fd();
     std::weak_ptr<Tcp::Peer> weak = peer;
