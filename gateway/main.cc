@@ -247,6 +247,9 @@ int main(int argc, char** argv) {
   srv_opts.threads = cfg.threads;
   srv_opts.max_body_bytes = cfg.max_body_bytes;
   srv_opts.cors = cfg.cors;
+  // Access lines are info-level: off at log_level warning and error.
+  auto access_log_on = std::make_shared<std::atomic<bool>>(g_log_level <= 1);
+  srv_opts.access_log_on = access_log_on;
   srv_opts.max_connections = cfg.max_connections;
   srv_opts.open_connections = std::make_shared<std::atomic<size_t>>(0);  // one count for every address
   srv_opts.max_header_count = cfg.max_header_count;
@@ -292,6 +295,7 @@ int main(int argc, char** argv) {
         fresh = cfg;
       }
       g_log_level = fresh.log_level == "debug" ? 0 : fresh.log_level == "info" ? 1 : fresh.log_level == "warning" ? 2 : 3;
+      *access_log_on = g_log_level <= 1;
       api.reload(fresh.auth == "required", std::chrono::milliseconds(static_cast<int64_t>(fresh.job_timeout_s * 1000)));
       log_line("info", "SIGHUP: reloaded " + (cfg.config_file.empty() ? std::string("(no config file)") : cfg.config_file) +
                            ": log_level " + fresh.log_level + ", auth " + fresh.auth + ", job_timeout " +

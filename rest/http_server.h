@@ -36,6 +36,9 @@ struct ServerOptions {
   // max_header_bytes of names and values together, get a JSON 431.
   size_t max_header_count = 64;
   size_t max_header_bytes = 16384;
+  // One access-log line per request while this is true (null: always). The
+  // connection gate's refusals are logged regardless.
+  std::shared_ptr<std::atomic<bool>> access_log_on;
 };
 
 // One access-log line: method, path, status, duration, jid.

@@ -711,4 +711,18 @@ def test_sighup_reloads_auth_and_job_timeout_and_keeps_a_good_config(saltgw):
     rewrite("auth: open\n")
     assert g.execute("test.ping").json() is True
     assert g.alive()
+
+    # Access lines are info-level: a reload to warning stops them, info brings them back.
+    def access_lines():
+        return sum(1 for line in g.log().splitlines() if " access: GET /dongle/" in line)
+
+    rewrite("log_level: warning\n")
+    before = access_lines()
+    for _ in range(3):
+        assert requests.get(f"{g.url}/dongle/{g.unit_id}/jobs/none", timeout=5).status_code == 404
+    time.sleep(0.3)
+    assert access_lines() == before
+    rewrite("log_level: info\n")
+    assert requests.get(f"{g.url}/dongle/{g.unit_id}/jobs/none", timeout=5).status_code == 404
+    wait_for("an access line", lambda: access_lines() == before + 1, 5)
     assert g.stop() == 0
