@@ -107,8 +107,8 @@ class Stats:
 def one(gws, stats, rng):
     g = rng.choice(gws)
     u = f"{g.url}/dongle/{g.unit}"
-    kind = rng.choices(["execute", "execute_raw", "apn_get", "apn_put", "log", "sse", "stream_cut", "bad"],
-                       weights=[40, 15, 8, 4, 8, 5, 5, 15])[0]
+    kind = rng.choices(["execute", "execute_raw", "apn_get", "apn_put", "log", "sse", "stream_cut", "bad", "abuse"],
+                       weights=[40, 15, 8, 4, 8, 5, 5, 15, 6])[0]
     kind_label = f"{kind}[{g.dispatch}]" if kind in ("execute", "execute_raw", "stream_cut") else kind
     try:
         if kind == "execute":
@@ -151,6 +151,27 @@ def one(gws, stats, rng):
             stats.jid(first["jid"], kind, g.dispatch)
             stats.count(kind_label, "cut")
             return ("job", g, first["jid"])
+        elif kind == "abuse":
+            # What the connection gate stands for: an unknown method with a body,
+            # too many header fields, a request line that stops halfway.
+            choice = rng.randrange(3)
+            host, port = g.url.split("//")[1].split(":")
+            with socket.create_connection((host, int(port)), timeout=10) as s:
+                if choice == 0:
+                    s.sendall(b"QUERY / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+                    want = b" 501 "
+                elif choice == 1:
+                    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n" +
+                              b"".join(b"X-%d: v\r\n" % i for i in range(100)) + b"\r\n")
+                    want = b" 431 "
+                else:
+                    s.sendall(b"GET /dongle/")
+                    stats.count("abuse[half]", "closed by client")
+                    return None
+                head = s.recv(4096)
+                if want not in head.split(b"\r\n", 1)[0]:
+                    stats.problem(f"abuse {choice}: answered {head[:60]!r}")
+                stats.count(f"abuse[{['method', 'headers'][choice]}]", int(head.split()[1]) if head else "eof")
         else:
             choice = rng.randrange(4)
             if choice == 0:
@@ -164,7 +185,7 @@ def one(gws, stats, rng):
             if r.status_code < 400 or "error" not in r.json():
                 stats.problem(f"bad request answered {r.status_code} {r.text[:80]}")
             stats.count("bad", r.status_code)
-    except requests.RequestException as exc:
+    except (requests.RequestException, OSError) as exc:
         stats.count(kind_label, f"client error {type(exc).__name__}")
         stats.problem(f"{kind_label}: {exc!r}")
     return None
