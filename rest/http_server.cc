@@ -501,8 +501,11 @@ class Handler : public Http::Handler {
   }
 
  private:
+  // The methods of RFC 9110 (and PATCH), which Pistache parses; the API
+  // answers those it does not serve on a route with 405 and Allow. Any other
+  // token is an unrecognised method: 501 (RFC 9110 15.6.2).
   static bool known_method(const std::string& m) {
-    for (const char* k : {"GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH"})
+    for (const char* k : {"GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "CONNECT"})
       if (m == k) return true;
     return false;
   }

@@ -314,6 +314,15 @@ def test_unknown_method_gets_json_501_and_its_body_is_never_parsed(gateway_facto
     s.close()
 
 
+def test_trace_is_405_not_501(gateway_factory):
+    g = gateway_factory()
+    r = requests.request("TRACE", f"{g.url}/dongle/{g.unit_id}/execute/", timeout=5)
+    assert r.status_code == 405, r.text
+    assert "Allow" in r.headers and "error" in r.json()
+    r = requests.request("QUERY", f"{g.url}/", timeout=5)
+    assert r.status_code == 501 and "QUERY" in r.json()["error"]
+
+
 def test_a_request_pistache_rejects_ends_its_connection(gateway_factory):
     g = gateway_factory()
     s = _connect(g)

@@ -213,9 +213,13 @@ database = "none"
 enabled = false
 {chr(10).join(f"{c}.enabled = true" for c in CHECKS + CUSTOM_CHECKS)}
 
-# Every method, QUERY and TRACE included: saltgw's connection gate answers a
-# method it does not serve with a JSON 501 and closes the connection (Pistache
-# 0.0.5 alone answered twice, in plain text, when the body came separately).
+# Unexpected methods: HTTP's own (TRACE included) get 405 with Allow from the
+# API. QUERY is left out because saltgw does not implement it at all and so
+# answers 501 (RFC 9110 15.6.2), which Schemathesis counts as a server error
+# whatever the reason; tests/api/test_limits_policy.py checks that answer (JSON,
+# one answer only, the connection closed, the body never parsed).
+[phases.coverage]
+unexpected-methods = ["GET", "PUT", "POST", "DELETE", "OPTIONS", "PATCH", "TRACE"]
 
 [phases.stateful]
 enabled = {str(args.stateful).lower()}
