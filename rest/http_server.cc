@@ -244,20 +244,16 @@ class PistacheReply : public Reply {
   std::atomic<bool> once_{false};
 };
 
-// Names and values of a request's headers, in bytes, and how many there are.
-std::pair<size_t, size_t> header_size(const Http::Header::Collection& headers) {
-  size_t bytes = 0, count = 0;
+// Names and values of a request's headers, in bytes.
+size_t header_bytes(const Http::Header::Collection& headers) {
+  size_t bytes = 0;
   for (const auto& h : headers.list()) {
     std::ostringstream os;
     h->write(os);
-    bytes += std::strlen(h->name()) + os.tellp();
-    ++count;
+    bytes += std::strlen(h->name()) + static_cast<size_t>(os.tellp());
   }
-  for (const auto& [name, raw] : headers.rawList()) {
-    bytes += name.size() + raw.value().size();
-    ++count;
-  }
-  return {bytes, count};
+  for (const auto& [name, raw] : headers.rawList()) bytes += name.size() + raw.value().size();
+  return bytes;
 }
 
 // What saltgw keeps for each open connection, in the Peer's data: it lives
@@ -483,7 +479,7 @@ class Handler : public Http::Handler {
     // whose line and headers took fewer bytes than the limit cannot be over it.
     size_t head_bytes = received >= req.body.size() ? received - req.body.size() : SIZE_MAX;
     size_t count = preq.headers().list().size() + preq.headers().rawList().size();
-    size_t bytes = head_bytes <= opts_->max_header_bytes ? 0 : header_size(preq.headers()).first;
+    size_t bytes = head_bytes <= opts_->max_header_bytes ? 0 : header_bytes(preq.headers());
     if (count > opts_->max_header_count || bytes > opts_->max_header_bytes) {
       reply->send(LocalApi::error_response(
           431, "request headers too large: " + std::to_string(count) + " fields, " + std::to_string(bytes) +

@@ -111,25 +111,35 @@ def test_delete_stops_a_long_job_within_seconds(gw):
     assert again.status_code == 409
 
 
-def test_sse_client_sees_the_event_its_grains_set_caused(gw):
-    seen = []
-    ready = threading.Event()
+def listen_events(url, until):
+    """Reads the event stream at `url` in a thread, collecting each event, until
+    until(events so far) is true. Returns (thread, events, response headers) once the
+    stream is open."""
+    got, headers, ready = [], {}, threading.Event()
 
     def listen():
-        with requests.get(f"{gw.url}/dongle/{gw.unit_id}/events", stream=True, timeout=30) as r:
-            assert r.headers["Content-Type"] == "text/event-stream"
+        with requests.get(url, stream=True, timeout=30) as r:
+            headers.update(r.headers)
             ready.set()
             for raw in r.iter_lines():
                 if raw.startswith(b"data: "):
                     ev = json.loads(raw[6:])
-                    seen.append(ev)
-                    if ev["tag"].startswith("saltgw/job/") and ev["data"].get("fun") == "grains.set":
+                    got.append(ev)
+                    if until(got):
                         return
 
     t = threading.Thread(target=listen, daemon=True)
     t.start()
     assert ready.wait(10)
     time.sleep(0.3)
+    return t, got, headers
+
+
+def test_sse_client_sees_the_event_its_grains_set_caused(gw):
+    t, seen, headers = listen_events(
+        f"{gw.url}/dongle/{gw.unit_id}/events",
+        lambda evs: evs[-1]["tag"].startswith("saltgw/job/") and evs[-1]["data"].get("fun") == "grains.set")
+    assert headers["Content-Type"] == "text/event-stream"
     r = gw.execute("grains.set", ["saltgw_sse", "x"], {"force": True})
     assert r.status_code == 200
     t.join(20)
@@ -140,22 +150,8 @@ def test_sse_client_sees_the_event_its_grains_set_caused(gw):
 
 
 def test_sse_tag_filter(gw):
-    got = []
-    ready = threading.Event()
-
-    def listen():
-        with requests.get(f"{gw.url}/dongle/{gw.unit_id}/events?tag=saltgw/ssetest/", stream=True, timeout=30) as r:
-            ready.set()
-            for raw in r.iter_lines():
-                if raw.startswith(b"data: "):
-                    got.append(json.loads(raw[6:]))
-                    if len(got) == 2:
-                        return
-
-    t = threading.Thread(target=listen, daemon=True)
-    t.start()
-    assert ready.wait(10)
-    time.sleep(0.3)
+    t, got, _ = listen_events(f"{gw.url}/dongle/{gw.unit_id}/events?tag=saltgw/ssetest/",
+                              lambda evs: len(evs) == 2)
     gw.execute("event.fire", [{"n": 0}, "saltgw/other/x"])
     gw.execute("event.fire", [{"n": 1}, "saltgw/ssetest/a"])
     gw.execute("event.fire", [{"n": 2}, "saltgw/ssetest/b"])
@@ -211,27 +207,13 @@ def test_job_longer_than_pistache_header_timeout_still_answered(gw):
 
 def test_announce_jobs_false_publishes_no_job_events(gateway_factory):
     g = gateway_factory(config_text="announce_jobs: false\n")
-    got = []
-    ready = threading.Event()
-
-    def listen():
-        with requests.get(f"{g.url}/dongle/{g.unit_id}/events?tag=saltgw/", stream=True, timeout=30) as r:
-            ready.set()
-            for raw in r.iter_lines():
-                if raw.startswith(b"data: "):
-                    ev = json.loads(raw[6:])
-                    got.append(ev["tag"])
-                    if ev["tag"] == "saltgw/marker/end":
-                        return
-
-    t = threading.Thread(target=listen, daemon=True)
-    t.start()
-    assert ready.wait(10)
-    time.sleep(0.3)
+    t, events, _ = listen_events(f"{g.url}/dongle/{g.unit_id}/events?tag=saltgw/",
+                                 lambda evs: evs[-1]["tag"] == "saltgw/marker/end")
     r = g.execute("grains.get", ["id"])
     assert r.status_code == 200
     # The marker's own job is not announced either; the marker event itself is.
     assert g.execute("event.fire", [{}, "saltgw/marker/end"]).status_code == 200
     t.join(20)
+    got = [ev["tag"] for ev in events]
     assert not t.is_alive(), got
     assert got == ["saltgw/marker/end"], got
