@@ -57,6 +57,14 @@ if [ -z "${SALTGW_VENV_ROOT:-}" ]; then
   fi
 fi
 venv=${SALTGW_VENV:-$SALTGW_VENV_ROOT/salt-$SALT_VERSION}
+reqs=$here/scripts/salt-requirements.txt
+reqs_sum=$(sha256sum "$reqs" | cut -d' ' -f1)
+if [ -x "$venv/bin/salt-minion" ] && [ "$(cat "$venv/.saltgw-requirements" 2>/dev/null)" != "$reqs_sum" ] &&
+   "$venv/bin/python" -c "import salt.version,sys; sys.exit(0 if salt.version.__version__=='$SALT_VERSION' else 1)" 2>/dev/null; then
+  # A venv made from an older requirements list: add what is new.
+  echo "deps: updating $venv to $reqs" >&2
+  "$venv/bin/pip" install -q -r "$reqs" >&2 && echo "$reqs_sum" > "$venv/.saltgw-requirements"
+fi
 if [ ! -x "$venv/bin/salt-minion" ] || ! "$venv/bin/python" -c "import salt.version,sys; sys.exit(0 if salt.version.__version__=='$SALT_VERSION' else 1)" 2>/dev/null; then
   py=$(pick_python)
   echo "deps: creating $venv with $py ($("$py" --version 2>&1)) and salt==$SALT_VERSION" >&2
@@ -65,7 +73,7 @@ if [ ! -x "$venv/bin/salt-minion" ] || ! "$venv/bin/python" -c "import salt.vers
   "$venv/bin/pip" install -q --upgrade pip wheel >/dev/null
   # Salt's PyPI wheels do not always declare their requirements: install them
   # explicitly (scripts/salt-requirements.txt), then Salt itself.
-  "$venv/bin/pip" install -q -r "$here/scripts/salt-requirements.txt" >&2
+  "$venv/bin/pip" install -q -r "$reqs" >&2
   if ! "$venv/bin/pip" install -q "salt==$SALT_VERSION" >&2; then
     # The newest releases pin a certifi newer than the package index here has.
     echo "deps: salt==$SALT_VERSION did not install; releases known to install here:" \
@@ -73,5 +81,6 @@ if [ ! -x "$venv/bin/salt-minion" ] || ! "$venv/bin/python" -c "import salt.vers
     rm -rf "$venv"
     exit 1
   fi
+  echo "$reqs_sum" > "$venv/.saltgw-requirements"
 fi
 echo "$venv"

@@ -39,7 +39,7 @@ for rel in $releases; do
   work=$(mktemp -d /tmp/saltgw-matrix-$rel.XXXXXX)
   t0=$(date +%s)
   # Each release gets its own venv (never one exported for an earlier release).
-  venv=$(env -u SALTGW_VENV SALT_VERSION=$rel bash scripts/deps.sh 2>"$work/deps.err" | tail -n 1)
+  venv=$(env -u SALTGW_VENV SALT_VERSION=$rel timeout 900 bash scripts/deps.sh 2>"$work/deps.err" | tail -n 1)
   py=$venv/bin/python
   sandbox=$work/sandbox
   setup_error=
@@ -51,10 +51,13 @@ for rel in $releases; do
     export SALTGW_MINION_CONFIG=$minion_config SALTGW_SANDBOX_DIR=$sandbox SALTGW_SANDBOX_PY=$py
     export SALTGW_SANDBOX_SCRIPT=$here/tests/sandbox/sandbox_minion.py SALTGW_BIN=$b/gateway/saltgw
     export SALTGW_VENV=$venv
-    "$b"/tests/integration/integration_tests --gtest_output="xml:$work/integration.xml" >"$work/integration.log" 2>&1
-    "$py" -m pytest -q -p no:cacheprovider --junitxml="$work/engine.xml" \
+    # Time limits as in scripts/test.sh: a hung part fails (no report), the
+    # other parts and releases still run.
+    timeout -k 20 600 "$b"/tests/integration/integration_tests \
+      --gtest_output="xml:$work/integration.xml" >"$work/integration.log" 2>&1
+    timeout -k 20 600 "$py" -m pytest -q -p no:cacheprovider --timeout=300 --junitxml="$work/engine.xml" \
       tests/engine/test_executor_minion.py >"$work/engine.log" 2>&1
-    "$py" -m pytest -q -p no:cacheprovider --junitxml="$work/api.xml" \
+    timeout -k 20 600 "$py" -m pytest -q -p no:cacheprovider --timeout=300 --junitxml="$work/api.xml" \
       tests/api/test_local_api.py -k "$api_k" >"$work/api.log" 2>&1
     "$py" tests/sandbox/sandbox_minion.py stop "$sandbox" >/dev/null 2>&1
   fi

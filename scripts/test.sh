@@ -14,18 +14,51 @@
 #      and the Salt release matrix;
 #   7. prints one summary line per suite and, last, "N passed, N failed".
 #
-#   SALT_VERSION      Salt release for the sandbox (default: the pinned 3006 LTS)
-#   SALTGW_TEST_LEVEL ci (default; "full" is the same) or core (steps 1-5)
+#   SALT_VERSION        Salt release for the sandbox (default: the pinned 3006 LTS)
+#   SALTGW_TEST_LEVEL   ci (default; "full" is the same) or core (steps 1-5)
+#   SALTGW_TEST_BUDGET  seconds the whole run may take (default 4800: CI stops
+#                       .ci/run at 90 minutes, and the summary must come first)
+#
+# Time limits: every stage runs under `timeout`, with the smaller of its own
+# cap and what is left of the budget, and every Python test has a limit of
+# its own (pytest-timeout). A stage that runs out of time is reported and
+# counts as failed, never as skipped, and the summary line is still printed.
+# Nested runs (scripts/sanitize.sh calls this script) share the deadline.
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 level=${SALTGW_TEST_LEVEL:-ci}
+if [ -z "${SALTGW_DEADLINE:-}" ]; then
+  SALTGW_DEADLINE=$(( $(date +%s) + ${SALTGW_TEST_BUDGET:-4800} ))
+  export SALTGW_DEADLINE
+fi
 
-venv=$(bash scripts/deps.sh | tail -n 1) || { echo "test: dependency install failed"; echo "0 passed, 1 failed"; exit 1; }
+stage() { echo; echo "== $* ($(date +%H:%M:%S))"; }
+
+# capped SECONDS CMD...: runs CMD under timeout(1) (which signals CMD's whole
+# process group) for at most SECONDS or what is left of the budget.
+capped() {
+  local cap=$1; shift
+  local left=$(( SALTGW_DEADLINE - $(date +%s) ))
+  [ "$left" -lt "$cap" ] && cap=$left
+  if [ "$cap" -le 10 ]; then
+    echo "test: TIMEOUT: no time left in the budget for: $*" >&2
+    return 124
+  fi
+  timeout -k 20 "$cap" "$@"
+  local rc=$?
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    echo "test: TIMEOUT: stopped after ${cap}s: $*" >&2
+  fi
+  return "$rc"
+}
+
+stage "dependencies and build"
+venv=$(capped 1200 bash scripts/deps.sh | tail -n 1) || { echo "test: dependency install failed"; echo "0 passed, 1 failed"; exit 1; }
 py=$venv/bin/python
 export SALTGW_BUILDDIR=${SALTGW_BUILDDIR:-$here/build}
 b=$SALTGW_BUILDDIR
-if ! bash scripts/build.sh; then
+if ! capped 1800 bash scripts/build.sh; then
   echo "test: build failed"; echo "0 passed, 1 failed"; exit 1
 fi
 
@@ -34,12 +67,11 @@ mkdir -p "$results"
 sandbox=$(mktemp -d /tmp/saltgw-sandbox.XXXXXX)
 cleanup() { "$py" tests/sandbox/sandbox_minion.py stop "$sandbox" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
+trap 'cleanup; exit 143' TERM INT
 expected=(unit integration pytest differential)
 
-stage() { echo; echo "== $* ($(date +%H:%M:%S))"; }
-
 stage "unit tests"
-"$b"/tests/unit/unit_tests --gtest_output="xml:$results/unit.xml" 2>&1 | tail -n 3
+capped 600 "$b"/tests/unit/unit_tests --gtest_output="xml:$results/unit.xml" 2>&1 | tail -n 3
 
 stage "starting the sandbox minion (Salt $("$venv/bin/salt-call" --version | awk '{print $2}')) in $sandbox"
 if ! minion_config=$("$py" tests/sandbox/sandbox_minion.py start "$sandbox" --engine); then
@@ -52,15 +84,16 @@ export SALTGW_SANDBOX_SCRIPT=$here/tests/sandbox/sandbox_minion.py SALTGW_BIN=$b
 export SALTGW_VENV=$venv
 
 stage "integration tests (C++, salt_ipc against the sandbox minion)"
-"$b"/tests/integration/integration_tests --gtest_output="xml:$results/integration.xml" 2>&1 | tail -n 3
+capped 900 "$b"/tests/integration/integration_tests --gtest_output="xml:$results/integration.xml" 2>&1 | tail -n 3
 
 stage "integration tests (Python: HTTP API, engine, saltgw-call against the sandbox minion)"
-pytest_dirs=(tests/api tests/engine)
+pytest_dirs=(tests/api tests/engine tests/sandbox)
 [ -d tests/packaging ] && ls tests/packaging/test_*.py >/dev/null 2>&1 && pytest_dirs+=(tests/packaging)
-"$py" -m pytest -q -p no:cacheprovider --junitxml="$results/pytest.xml" "${pytest_dirs[@]}" 2>&1 | tail -n 15
+capped 1500 "$py" -m pytest -q -p no:cacheprovider --timeout=300 --junitxml="$results/pytest.xml" \
+  "${pytest_dirs[@]}" 2>&1 | tail -n 15
 
 stage "differential test: execute_raw parsing vs Salt's own parser"
-"$py" tests/differential/run_differential.py --dump "$b"/tests/differential/argparse_dump \
+capped 600 "$py" tests/differential/run_differential.py --dump "$b"/tests/differential/argparse_dump \
   --python "$py" --junitxml "$results/differential.xml" 2>&1 | tail -n 5
 
 # A one-testcase-per-line JUnit file from a "<name>: N passed, N failed" line.
@@ -85,20 +118,20 @@ if { [ "$level" = ci ] || [ "$level" = full ]; } && [ -z "${SALTGW_NESTED:-}" ];
   if [ -f tests/packaging/package_test.sh ]; then
     stage "Debian package: build, lintian, install, run, purge"
     expected+=(package)
-    bash tests/packaging/package_test.sh "$results/package.xml" > "$results/package.log" 2>&1
+    capped 900 bash tests/packaging/package_test.sh "$results/package.xml" > "$results/package.log" 2>&1
     tail -n 3 "$results/package.log"
   fi
   if [ -f scripts/fuzz.sh ]; then
     stage "fuzzers (libFuzzer, ASan+UBSan)"
     expected+=(fuzz)
-    bash scripts/fuzz.sh 20 --junitxml "$results/fuzz.xml" > "$results/fuzz.log" 2>&1
+    capped 900 bash scripts/fuzz.sh 20 --junitxml "$results/fuzz.xml" > "$results/fuzz.log" 2>&1
     tail -n 8 "$results/fuzz.log"
   fi
   stage "API fuzzing against docs/openapi.yaml (Schemathesis, sandbox minion)"
   expected+=(schemathesis)
-  if st_venv=$(bash scripts/schemathesis-deps.sh 2> "$results/schemathesis-deps.log" | tail -n 1) &&
+  if st_venv=$(capped 600 bash scripts/schemathesis-deps.sh 2> "$results/schemathesis-deps.log" | tail -n 1) &&
      [ -x "$st_venv/bin/st" ]; then
-    "$st_venv/bin/python" tests/schema/run_schemathesis.py --st "$st_venv/bin/st" \
+    capped 900 "$st_venv/bin/python" tests/schema/run_schemathesis.py --st "$st_venv/bin/st" \
       --junitxml "$results/schemathesis.xml" > "$results/schemathesis.log" 2>&1
     grep -E "^schemathesis: " "$results/schemathesis.log" | grep -v "^schemathesis: /" | tail -n 6
   else  # counts as a failure, never as a skip
@@ -111,7 +144,7 @@ if { [ "$level" = ci ] || [ "$level" = full ]; } && [ -z "${SALTGW_NESTED:-}" ];
     for mode in asan tsan; do
       stage "the suite under $mode"
       expected+=("$mode")
-      SALTGW_RESULTS= SALTGW_TEST_LEVEL=core bash scripts/sanitize.sh "$mode" > "$results/$mode.log" 2>&1
+      SALTGW_RESULTS= SALTGW_TEST_LEVEL=core capped 2400 bash scripts/sanitize.sh "$mode" > "$results/$mode.log" 2>&1
       line=$(grep -E "^sanitize $mode:" "$results/$mode.log" | tail -n 1)
       echo "${line:-sanitize $mode: no summary (see $results/$mode.log)}"
       # Sanitizer reports count as failures.
@@ -128,7 +161,7 @@ if { [ "$level" = ci ] || [ "$level" = full ]; } && [ -z "${SALTGW_NESTED:-}" ];
     stage "Salt release matrix"
     expected+=(matrix)
     mkdir -p "$results/matrix"
-    bash scripts/test-matrix.sh "$results/matrix" > "$results/matrix.log" 2>&1
+    capped 1500 bash scripts/test-matrix.sh "$results/matrix" > "$results/matrix.log" 2>&1
     line=$(grep -E "^matrix:" "$results/matrix.log" | tail -n 1)
     grep -E "^(release|  )" "$results/matrix.log" | tail -n 20
     echo "${line:-matrix: no summary (see $results/matrix.log)}"

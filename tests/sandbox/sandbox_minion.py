@@ -18,6 +18,14 @@ minion is changed the way AutoPi devices are (autopi_patch.py: `minion_job`
 events run as jobs; the `event_result` returner fires salt/job/<jid>/ret), and
 stays so across `restart`. `stop` sends
 SIGTERM, waits, then SIGKILL; no process or socket is left behind.
+
+Every command is bounded: `start` and `restart` give up after --timeout
+seconds (a watchdog ends the script even when a Salt call blocks, as an event
+bus connect to a dead TCP minion does on Salt 3008), and `stop` after about
+20 seconds. An exited process that nobody has reaped yet (a zombie; an init
+that reaps lazily leaves orphans so for minutes) counts as gone, and the
+minion's own pid files are removed after a SIGKILL, so the next start is not
+refused with "An instance is already running".
 """
 import argparse
 import os
@@ -25,6 +33,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
@@ -82,25 +91,79 @@ def write_config(d, minion_id, ipc_mode, extra):
     os.makedirs(os.path.join(d, "pillar"), exist_ok=True)
 
 
-def running_pid(d):
+def proc_stat(pid):
+    """(state, pgrp) of a process from /proc/PID/stat, or None when there is none."""
     try:
-        pid = int(open(pid_path(d)).read().strip())
-        os.kill(pid, 0)
-        return pid
-    except (OSError, ValueError):
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return fields[0], int(fields[2])
+    except (OSError, IndexError, ValueError):
         return None
 
 
-def wait_ready(d, timeout):
-    """Ready = a test.ping through the scheduler over the bus came back."""
+def alive(pid):
+    """True while PID is a live process; a zombie (exited, not yet reaped) is not."""
+    st = proc_stat(pid)
+    return st is not None and st[0] not in ("Z", "X")
+
+
+def live_group_members(pgrp):
+    """Live processes of process group PGRP (the minion and every worker it forked)."""
+    members = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            st = proc_stat(int(name))
+            if st and st[1] == pgrp and st[0] not in ("Z", "X"):
+                members.append(int(name))
+    return members
+
+
+def running_pid(d):
+    try:
+        pid = int(open(pid_path(d)).read().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if alive(pid) else None
+
+
+def watchdog(seconds, what):
+    """Ends this script with a message when WHAT has not finished in SECONDS.
+
+    A Salt call can block for good (Salt 3008's TCP event client retries its
+    connect forever when no minion listens), so a deadline checked between
+    calls is not enough. Cancel the returned timer when WHAT is done."""
+    def fire():
+        sys.stderr.write(f"sandbox: {what} did not finish in {seconds:.0f}s; giving up\n")
+        sys.stderr.flush()
+        os._exit(1)
+    t = threading.Timer(seconds, fire)
+    t.daemon = True
+    t.start()
+    return t
+
+
+def wait_ready(d, timeout, proc=None):
+    """Ready = a test.ping through the scheduler over the bus came back.
+
+    PROC, when given, is the salt-minion this script launched: its exit ends
+    the wait at once (it stays a zombie child of ours until then)."""
     import salt.config
-    import salt.utils.event
 
     opts = salt.config.minion_config(conf_path(d))
     deadline = time.time() + timeout
+    dog = watchdog(timeout + 10, f"waiting for the minion in {d} (see {d}/log/minion)")
+    try:
+        _wait_ready(d, opts, deadline, timeout, proc)
+    finally:
+        dog.cancel()
+
+
+def _wait_ready(d, opts, deadline, timeout, proc):
+    import salt.utils.event
+
     last = "sockets not there yet"
     while time.time() < deadline:
-        if running_pid(d) is None:
+        if (proc is not None and proc.poll() is not None) or running_pid(d) is None:
             raise SystemExit(f"sandbox: salt-minion exited; see {d}/log/minion and {d}/minion.out")
         try:
             with salt.utils.event.get_event("minion", opts=opts, listen=True,
@@ -147,6 +210,7 @@ def launch(d):
                             start_new_session=True)
     with open(pid_path(d), "w") as f:
         f.write(str(proc.pid))
+    return proc
 
 
 def start(d, minion_id, ipc_mode, extra, timeout, engine=False, autopi=False):
@@ -167,42 +231,71 @@ def start(d, minion_id, ipc_mode, extra, timeout, engine=False, autopi=False):
         existing = os.path.join(d, "etc", "salt", "minion_id")
         minion_id = open(existing).read().strip() if os.path.exists(existing) else uuid.uuid4().hex
     write_config(d, minion_id, ipc_mode, extra)
-    launch(d)
-    wait_ready(d, timeout)
+    wait_ready(d, timeout, launch(d))
     print(conf_path(d))
 
 
-def stop(d):
-    d = os.path.abspath(d)
-    pid = running_pid(d)
-    if pid is None:
-        return
+def salt_pidfiles(d):
+    """The pid files salt-minion itself writes: its pidfile and, from Salt
+    3007, process_responsibility_<pidfile> (pid and start time of its process
+    manager, checked with psutil, which counts a zombie as running)."""
+    run = os.path.join(d, "run")
     try:
-        os.killpg(pid, signal.SIGTERM)
+        names = os.listdir(run)
     except OSError:
-        pass
-    end = time.time() + 15
+        return []
+    return [os.path.join(run, n) for n in names
+            if n == "salt-minion.pid" or n.startswith("process_responsibility_")]
+
+
+def wait_group_gone(pgrp, seconds):
+    end = time.time() + seconds
     while time.time() < end:
-        try:
-            os.kill(pid, 0)
-            try:
-                os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                pass
-        except OSError:
-            break
+        if not live_group_members(pgrp):
+            return True
         time.sleep(0.1)
-    else:
+    return not live_group_members(pgrp)
+
+
+def stop(d, grace=15):
+    """Stops the minion of D: SIGTERM to its process group, SIGKILL after GRACE s."""
+    d = os.path.abspath(d)
+    try:
+        pid = int(open(pid_path(d)).read().strip())
+    except (OSError, ValueError):
+        return
+    # The minion runs in a session of its own: its pid is the process group
+    # of the minion and of every process it forked.
+    if live_group_members(pid):
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except OSError:
+            pass
+    if not wait_group_gone(pid, grace):
+        # Salt 3008 in ipc_mode tcp sometimes never finishes its SIGTERM
+        # shutdown; nothing is left to save by then.
         try:
             os.killpg(pid, signal.SIGKILL)
         except OSError:
             pass
-    # The process group may hold workers still; make sure none survives.
+        wait_group_gone(pid, 5)
     try:
-        os.killpg(pid, signal.SIGKILL)
+        os.waitpid(pid, os.WNOHANG)  # reaps it when this script launched it
+    except ChildProcessError:
+        pass
+    if not live_group_members(pid):
+        # A clean shutdown removes these; a SIGKILL leaves them, and the
+        # next salt-minion would refuse to start while the dead process
+        # stays unreaped.
+        for f in salt_pidfiles(d):
+            try:
+                os.unlink(f)
+            except OSError:
+                pass
+    try:
+        os.unlink(pid_path(d))
     except OSError:
         pass
-    os.unlink(pid_path(d))
 
 
 def main():
@@ -221,13 +314,16 @@ def main():
     if a.command == "start":
         start(a.dir, a.id, a.ipc_mode, extra, a.timeout, a.engine, a.autopi)
     elif a.command == "stop":
+        dog = watchdog(60, f"stopping the minion in {a.dir}")
         stop(a.dir)
+        dog.cancel()
     elif a.command == "restart":
         d = os.path.abspath(a.dir)
+        dog = watchdog(a.timeout + 40, f"restarting the minion in {d}")
         stop(d)
         # Keep the config as written, including extra options.
-        launch(d)
-        wait_ready(d, a.timeout)
+        wait_ready(d, a.timeout, launch(d))
+        dog.cancel()
         print(conf_path(d))
     else:
         pid = running_pid(os.path.abspath(a.dir))
