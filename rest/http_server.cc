@@ -9,12 +9,15 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <thread>
 #include <cstdio>
 #include <cstring>
 #include <sstream>
 
 #include "rest/json.h"
+#include "rest/request_head.h"
 
 namespace saltgw::rest {
 
@@ -72,16 +75,29 @@ std::string percent_decode(const std::string& s) {
   return out;
 }
 
+// The reason phrase of a status line saltgw writes itself (RFC 9110 15).
 const char* reason_phrase(int status) {
   switch (status) {
     case 200: return "OK";
     case 202: return "Accepted";
+    case 204: return "No Content";
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
-    default: return "OK";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    default: return status < 400 ? "OK" : "Error";
   }
 }
 
@@ -259,6 +275,29 @@ size_t header_bytes(const Http::Header::Collection& headers) {
 // What saltgw keeps for each open connection, in the Peer's data: it lives
 // exactly as long as Pistache's Peer, so the count of open connections stays
 // right however Pistache closes it (client EOF, timeouts, errors).
+// Reads a header field's value as Pistache's parser will (its typed headers:
+// Host, Content-Type, Accept, Date...): nullopt when Pistache will accept it.
+// Pistache answers a typed header it cannot parse in plain text (a 400, or a
+// 500 when its parser throws something else).
+std::optional<std::string> pistache_field_check(std::string_view name, std::string_view value) {
+  try {
+    std::string n(name);
+    if (Http::Header::LowercaseEqualStatic(n, "cookie")) {
+      Http::CookieJar jar;
+      jar.addFromRaw(value.data(), value.size());
+    } else if (Http::Header::LowercaseEqualStatic(n, "set-cookie")) {
+      (void)Http::Cookie::fromRaw(value.data(), value.size());
+    } else if (Http::Header::Registry::instance().isRegistered(n)) {
+      Http::Header::Registry::instance().makeHeader(n)->parseRaw(value.data(), value.size());
+    }
+  } catch (const std::exception& e) {
+    return std::string(e.what());
+  } catch (...) {
+    return std::string("unreadable");
+  }
+  return std::nullopt;
+}
+
 struct Connection {
   explicit Connection(std::atomic<size_t>* open) : open(open) { open->fetch_add(1); }
   ~Connection() { open->fetch_sub(1); }
@@ -269,8 +308,7 @@ struct Connection {
   bool refused = false;  // answered with an error and being closed: input is dropped
   size_t pending = 0;    // bytes received since the last request was handed on
   uint64_t served = 0;   // requests handed on
-  std::string method;    // the current request's first bytes, until its method is known
-  bool method_known = false;
+  RequestHeadChecker head{pistache_field_check};  // the current request's head, as it arrives
 };
 constexpr const char* kConnectionData = "saltgw.connection";
 
@@ -377,23 +415,12 @@ class Handler : public Http::Handler {
       return refuse(peer, *conn, 413, "request of more than " + std::to_string(getMaxRequestSize()) +
                                           " bytes (max_body_bytes is " + std::to_string(opts_->max_body_bytes) + ")");
     }
-    // The method, checked before Pistache sees it: Pistache 0.0.5 answers an
-    // unknown one in plain text and then parses the body as a new request.
-    if (!conn->method_known) {
-      size_t take = std::min<size_t>(len, 24 - std::min<size_t>(24, conn->method.size()));
-      conn->method.append(buffer, take);
-      size_t sp = conn->method.find(' ');
-      if (sp != std::string::npos) {
-        std::string m = conn->method.substr(0, sp);
-        if (!known_method(m)) {
-          return refuse(peer, *conn, 501, "HTTP method '" + m.substr(0, 16) +
-                                              "' is not supported; use GET, POST, PUT, DELETE or OPTIONS");
-        }
-        conn->method_known = true;
-        conn->method.clear();
-      } else if (conn->method.size() >= 24) {
-        return refuse(peer, *conn, 400, "malformed request line");
-      }
+    // The request line and header fields, checked before Pistache parses
+    // them: Pistache 0.0.5 answers a request it cannot parse in plain text
+    // and then reads what follows (the body) as a new request.
+    if (conn->head.state() == RequestHeadChecker::State::kNeedMore &&
+        conn->head.feed(std::string_view(buffer, len)) == RequestHeadChecker::State::kBad) {
+      return refuse(peer, *conn, conn->head.problem().status, conn->head.problem().message);
     }
     if (!parser_host_) {
       parser_host_ = std::make_shared<ParserHost>(this);
@@ -436,8 +463,7 @@ class Handler : public Http::Handler {
         received = conn->pending;
         conn->pending = 0;
         conn->served++;
-        conn->method_known = false;
-        conn->method.clear();
+        conn->head.reset();
       }
     }
     HttpRequest req;
@@ -497,15 +523,6 @@ class Handler : public Http::Handler {
   }
 
  private:
-  // The methods of RFC 9110 (and PATCH), which Pistache parses; the API
-  // answers those it does not serve on a route with 405 and Allow. Any other
-  // token is an unrecognised method: 501 (RFC 9110 15.6.2).
-  static bool known_method(const std::string& m) {
-    for (const char* k : {"GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "CONNECT"})
-      if (m == k) return true;
-    return false;
-  }
-
   // Answers `status` (0: Pistache has answered already) and closes the
   // connection once the answer is written.
   void refuse(const std::shared_ptr<Tcp::Peer>& peer, Connection& conn, int status, const std::string& message) {

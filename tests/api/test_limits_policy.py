@@ -3,6 +3,7 @@ real sandbox minion."""
 import concurrent.futures
 import time
 
+import pytest
 import requests
 
 
@@ -318,13 +319,8 @@ def test_trace_is_405_not_501(gateway_factory):
     assert r.status_code == 501 and "QUERY" in r.json()["error"]
 
 
-def test_a_request_pistache_rejects_ends_its_connection(gateway_factory):
-    g = gateway_factory()
-    s = _connect(g)
-    # A bad HTTP version: Pistache's parser refuses it; its body must not be read as a request.
-    body = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
-    s.sendall(b"POST / HTTP/7.5\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
-    s.settimeout(5)
+def _all_until_closed(s, limit=5):
+    s.settimeout(limit)
     data = b""
     while True:
         try:
@@ -334,7 +330,64 @@ def test_a_request_pistache_rejects_ends_its_connection(gateway_factory):
         if not chunk:
             break
         data += chunk
+    return data
+
+
+# Requests HTTP's grammar (RFC 9110/9112) or the parser behind cannot take.
+# Each gets saltgw's JSON error (not Pistache's plain text), exactly one
+# answer, and the end of the connection: its body is never read as a request.
+MALFORMED = [
+    ("version", b"POST / HTTP/7.5\r\nHost: x\r\n", 505, "HTTP/1.1"),
+    ("version-garbage", b"POST / HTTP/x\r\nHost: x\r\n", 400, "request line"),
+    ("double-space", b"POST  / HTTP/1.1\r\nHost: x\r\n", 400, "request line"),
+    ("bare-lf", b"POST / HTTP/1.1\nHost: x\n", 400, "CRLF"),
+    ("control-byte-target", b"POST /a\x01b HTTP/1.1\r\nHost: x\r\n", 400, "request target"),
+    ("space-before-colon", b"POST / HTTP/1.1\r\nHost : x\r\n", 400, "field name"),
+    ("obs-fold", b"POST / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n", 400, "folding"),
+    ("no-colon", b"POST / HTTP/1.1\r\nHost x\r\n", 400, "no ':'"),
+    ("content-length-nan", b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n", 400, "Content-Length"),
+    ("content-length-twice", b"POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n", 400,
+     "Content-Length"),
+    ("te-and-cl", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n", 400,
+     "Transfer-Encoding"),
+    ("te-gzip", b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n", 501, "Transfer-Encoding"),
+    ("typed-header", b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: \r\n", 400, "Content-Type"),
+]
+
+
+@pytest.mark.parametrize("name,head,status,words", MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_a_malformed_request_gets_one_json_error_and_the_connection_ends(gateway_factory, name, head, status,
+                                                                         words):
+    g = gateway_factory()
+    s = _connect(g)
+    nl = b"\n" if name == "bare-lf" else b"\r\n"
+    inner = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"  # must never be answered
+    try:
+        s.sendall(head + nl + inner)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    data = _all_until_closed(s)
+    s.close()
     assert data.count(b"HTTP/1.1 ") == 1, data  # one answer, not one for the body too
+    head_bytes, _, body = data.partition(b"\r\n\r\n")
+    assert head_bytes.startswith(b"HTTP/1.1 %d " % status), data
+    assert b"Content-Type: application/json" in head_bytes, data
+    assert b"Connection: close" in head_bytes, data
+    error = _json.loads(body)["error"]
+    assert words in error, error
+    assert requests.get(g.url + "/", timeout=5).status_code == 200
+
+
+def test_a_request_pistache_still_rejects_ends_its_connection(gateway_factory):
+    """Chunk framing is left to Pistache's parser: a bad chunk size gets its
+    plain-text 400, then the connection ends, so what follows is never read
+    as a request."""
+    g = gateway_factory()
+    s = _connect(g)
+    inner = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n" + inner)
+    data = _all_until_closed(s)
+    assert data.count(b"HTTP/1.1 ") == 1, data
     assert data.startswith(b"HTTP/1.1 4"), data
     s.close()
     assert requests.get(g.url + "/", timeout=5).status_code == 200

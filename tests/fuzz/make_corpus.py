@@ -141,6 +141,26 @@ def log_names():
         write("fuzz_log_file", name.replace("/", "_").replace(".", "dot") or "empty", name.encode())
 
 
+def request_heads():
+    # byte 0: where the request is split in two (see fuzz_request_head.cc)
+    heads = {
+        "get": b"GET / HTTP/1.1\r\nHost: localhost:9000\r\n\r\n",
+        "post_body": b"POST /dongle/u/execute/ HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 25\r\n\r\n{\"command\": \"test.ping\"}",
+        "chunked": b"PUT /dongle/u/apn/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+        "query": b"GET /dongle/u/events/?tag=salt/job/*&stream=1 HTTP/1.0\r\nAccept: text/event-stream\r\n\r\n",
+        "unknown_method": b"BREW /pot HTTP/1.1\r\n\r\n",
+        "bad_version": b"GET / HTTP/2.0\r\n\r\n",
+        "bare_lf": b"GET / HTTP/1.1\nHost: a\n\n",
+        "obs_fold": b"GET / HTTP/1.1\r\nX-A: 1\r\n 2\r\n\r\n",
+        "both_framings": b"POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "cl_twice": b"POST / HTTP/1.1\r\nContent-Length: 1\r\ncontent-length: 01\r\n\r\n",
+        "binary_target": b"GET /\xff\x00 HTTP/1.1\r\n\r\n",
+    }
+    for name, data in heads.items():
+        write("fuzz_request_head", name, bytes([len(data) // 3]) + data)
+
+
 if __name__ == "__main__":
     frames()
     events()
@@ -148,5 +168,6 @@ if __name__ == "__main__":
     cli_commands()
     json_requests()
     log_names()
+    request_heads()
     for t in sorted(os.listdir(os.path.join(HERE, "corpus"))):
         print(t, len(os.listdir(os.path.join(HERE, "corpus", t))), "files")
