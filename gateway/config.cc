@@ -59,6 +59,7 @@ salt_ipc::Status load_config_file(const std::string& path, Config& c) {
       else if (key == "max_header_count") c.max_header_count = v.as<size_t>();
       else if (key == "max_header_bytes") c.max_header_bytes = v.as<size_t>();
       else if (key == "header_timeout_seconds") c.header_timeout_s = v.as<double>();
+      else if (key == "keepalive_timeout_seconds") c.keepalive_timeout_s = v.as<double>();
       else if (key == "body_timeout_seconds") c.body_timeout_s = v.as<double>();
       else return make_error(ErrorKind::kConfig, "config file " + path + ": unknown key '" + key + "'");
     }
@@ -106,6 +107,8 @@ salt_ipc::Status validate(const Config& c) {
   if (c.max_header_count < 8 || c.max_header_count > 1000) return bad("max_header_count", "must be between 8 and 1000");
   if (c.max_header_bytes < 1024 || c.max_header_bytes > (1u << 20)) return bad("max_header_bytes", "must be between 1 KiB and 1 MiB");
   if (!(c.header_timeout_s >= 0.5 && c.header_timeout_s <= 600)) return bad("header_timeout_seconds", "must be between 0.5 and 600");
+  if (!(c.keepalive_timeout_s >= 5 && c.keepalive_timeout_s <= 86400))
+    return bad("keepalive_timeout_seconds", "must be between 5 and 86400");
   if (!(c.body_timeout_s >= c.header_timeout_s && c.body_timeout_s <= 3600))
     return bad("body_timeout_seconds", "must be between header_timeout_seconds and 3600");
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warning" && c.log_level != "error")

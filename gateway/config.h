@@ -32,7 +32,8 @@ struct Config {
   std::vector<std::string> functions_allow;       // globs; empty = every function
   std::vector<std::string> functions_deny;        // globs; deny wins
   double shutdown_grace_s = 10;                   // SIGTERM: how long running jobs may finish
-  double stream_max_s = 3600;                     // longest a stream (SSE, NDJSON) or idle connection lives
+  double stream_max_s = 3600;                     // longest a stream (SSE, NDJSON) lives
+  double keepalive_timeout_s = 60;                // an idle keep-alive connection is closed after this
   size_t jobs_keep_count = 1000;                  // finished jobs remembered for GET .../jobs/<jid>
   double jobs_keep_s = 3600;                      // ... and for how long
   bool announce_jobs = true;                      // publish saltgw/job/<jid>/ret on the minion's bus per job

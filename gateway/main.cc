@@ -261,8 +261,9 @@ int main(int argc, char** argv) {
   srv_opts.max_header_bytes = cfg.max_header_bytes;
   srv_opts.header_timeout = std::chrono::milliseconds(static_cast<int64_t>(cfg.header_timeout_s * 1000));
   srv_opts.body_timeout = std::chrono::milliseconds(static_cast<int64_t>(cfg.body_timeout_s * 1000));
-  srv_opts.keepalive_timeout = std::max(std::chrono::milliseconds(static_cast<int64_t>(cfg.stream_max_s * 1000)),
-                                        api_opts.job_timeout + std::chrono::seconds(30));
+  srv_opts.keepalive_timeout = std::chrono::milliseconds(static_cast<int64_t>(cfg.keepalive_timeout_s * 1000));
+  srv_opts.answer_max = std::max(std::chrono::milliseconds(static_cast<int64_t>(cfg.stream_max_s * 1000)),
+                                 api_opts.job_timeout + std::chrono::seconds(30));
   // One server per listen address (owners bind loopback and the hotspot only).
   std::vector<std::unique_ptr<rest::HttpServer>> servers;
   salt_ipc::Status started = salt_ipc::Ok{};

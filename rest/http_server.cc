@@ -5,6 +5,8 @@
 #include <pistache/net.h>
 #include <pistache/peer.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -101,6 +103,25 @@ const char* reason_phrase(int status) {
   }
 }
 
+// Counts, while alive, as an answer in progress on its connection (a job
+// being worked on, a stream being written). The connection gate's tick keeps
+// Pistache's idle clock from running on such a connection, so that only truly
+// idle keep-alive connections are closed after keepalive_timeout.
+class Answering {
+ public:
+  explicit Answering(std::shared_ptr<std::atomic<int>> count) : count_(std::move(count)) {
+    if (count_) count_->fetch_add(1);
+  }
+  ~Answering() {
+    if (count_) count_->fetch_sub(1);
+  }
+  Answering(const Answering&) = delete;
+  Answering& operator=(const Answering&) = delete;
+
+ private:
+  std::shared_ptr<std::atomic<int>> count_;
+};
+
 // A chunked response written straight to the peer. Peer::send only queues the
 // bytes for the connection's reactor thread (thread-safe), unlike Pistache's
 // ResponseStream::flush, which drains the reactor's queue from the calling
@@ -108,7 +129,8 @@ const char* reason_phrase(int status) {
 // not yet on the socket.
 class PeerStream : public ResponseStream {
  public:
-  explicit PeerStream(std::weak_ptr<Tcp::Peer> peer) : peer_(std::move(peer)) {}
+  PeerStream(std::weak_ptr<Tcp::Peer> peer, std::unique_ptr<Answering> answering)
+      : peer_(std::move(peer)), answering_(std::move(answering)) {}
 
   bool send_raw(std::string bytes) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -129,6 +151,7 @@ class PeerStream : public ResponseStream {
     if (ended_) return;
     send_locked("0\r\n\r\n");
     ended_ = true;
+    answering_.reset();
   }
   size_t backlog() const override { return static_cast<size_t>(std::max<int64_t>(0, backlog_->load())); }
   bool closed() const override {
@@ -158,6 +181,7 @@ class PeerStream : public ResponseStream {
   }
 
   std::weak_ptr<Tcp::Peer> peer_;
+  std::unique_ptr<Answering> answering_;  // released at end()
   mutable std::mutex mu_;
   bool ended_ = false;
   std::shared_ptr<std::atomic<int64_t>> backlog_ = std::make_shared<std::atomic<int64_t>>(0);
@@ -167,9 +191,11 @@ class PeerStream : public ResponseStream {
 class PistacheReply : public Reply {
  public:
   PistacheReply(Http::ResponseWriter writer, const ServerOptions* opts, const AccessLog* log, std::string method,
-                std::string resource, std::string origin, bool keep_alive, std::chrono::steady_clock::time_point started)
+                std::string resource, std::string origin, bool keep_alive, std::chrono::steady_clock::time_point started,
+                std::shared_ptr<std::atomic<int>> answering)
       : writer_(std::move(writer)), opts_(opts), log_(log), method_(std::move(method)), resource_(std::move(resource)),
-        origin_(std::move(origin)), keep_alive_(keep_alive), started_(started) {}
+        origin_(std::move(origin)), keep_alive_(keep_alive), started_(started),
+        answering_(std::make_unique<Answering>(std::move(answering))) {}
 
   void send(HttpResponse r) override {
     if (r.json && r.body.empty() && r.file_path.empty()) return send_streamed_json(std::move(r));
@@ -192,6 +218,7 @@ class PistacheReply : public Reply {
       if (r.status == 204) writer_.send(Http::Code::No_Content);
       else writer_.send(static_cast<Http::Code>(r.status), r.body);
     }
+    answering_.reset();  // the answer is queued for the socket
     access(r.status, r.jid);
   }
 
@@ -213,11 +240,12 @@ class PistacheReply : public Reply {
 
   std::shared_ptr<ResponseStream> stream(int status, const std::string& content_type,
                                          const std::vector<std::pair<std::string, std::string>>& headers) override {
-    auto s = std::make_shared<PeerStream>(writer_.getPeer());
     if (once_.exchange(true)) {
+      auto s = std::make_shared<PeerStream>(writer_.getPeer(), nullptr);
       s->end();
       return s;
     }
+    auto s = std::make_shared<PeerStream>(writer_.getPeer(), std::move(answering_));
     std::string head = "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) + "\r\n";
     head += "Content-Type: " + content_type + "\r\nTransfer-Encoding: chunked\r\n";
     head += keep_alive_ ? "Connection: Keep-Alive\r\n" : "Connection: Close\r\n";
@@ -257,6 +285,7 @@ class PistacheReply : public Reply {
   std::string method_, resource_, origin_;
   bool keep_alive_;
   std::chrono::steady_clock::time_point started_;
+  std::unique_ptr<Answering> answering_;  // until the answer is sent, or handed to the stream
   std::atomic<bool> once_{false};
 };
 
@@ -272,9 +301,6 @@ size_t header_bytes(const Http::Header::Collection& headers) {
   return bytes;
 }
 
-// What saltgw keeps for each open connection, in the Peer's data: it lives
-// exactly as long as Pistache's Peer, so the count of open connections stays
-// right however Pistache closes it (client EOF, timeouts, errors).
 // Reads a header field's value as Pistache's parser will (its typed headers:
 // Host, Content-Type, Accept, Date...): nullopt when Pistache will accept it.
 // Pistache answers a typed header it cannot parse in plain text (a 400, or a
@@ -298,6 +324,10 @@ std::optional<std::string> pistache_field_check(std::string_view name, std::stri
   return std::nullopt;
 }
 
+// What saltgw keeps for each open connection, in the Peer's data: it lives
+// exactly as long as Pistache's Peer, so the count of open connections stays
+// right however Pistache closes it (client EOF, timeouts, errors). Touched on
+// the connection's reactor thread only, but for `answering`.
 struct Connection {
   explicit Connection(std::atomic<size_t>* open) : open(open) { open->fetch_add(1); }
   ~Connection() { open->fetch_sub(1); }
@@ -309,6 +339,10 @@ struct Connection {
   size_t pending = 0;    // bytes received since the last request was handed on
   uint64_t served = 0;   // requests handed on
   RequestHeadChecker head{pistache_field_check};  // the current request's head, as it arrives
+  // Answers in progress (Answering tokens alive) and when the last request
+  // was handed on.
+  std::shared_ptr<std::atomic<int>> answering = std::make_shared<std::atomic<int>>(0);
+  std::chrono::steady_clock::time_point answer_started{};
 };
 constexpr const char* kConnectionData = "saltgw.connection";
 
@@ -364,18 +398,27 @@ class ParserHost : public Http::Handler {
 //   - header_timeout / body_timeout apply to every request on a keep-alive
 //     connection, not only the first (Pistache 0.0.5 leaves a connection
 //     "idle" after its first answer, so a client trickling a second request
-//     could hold it for keepalive_timeout).
+//     could hold it for keepalive_timeout);
+//   - keepalive_timeout closes idle keep-alive connections only: Pistache 0.0.5
+//     measures idleness from the request's arrival, answer in progress or not,
+//     so a once-a-second tick on each reactor thread restarts that clock on
+//     connections with an answer in progress (a job, a stream), and ends those
+//     past answer_max itself.
 class Handler : public Http::Handler {
  public:
   HTTP_PROTOTYPE(Handler)
 
   Handler(LocalApi* api, const ServerOptions* opts, const AccessLog* log, std::atomic<size_t>* open)
       : api_(api), opts_(opts), log_(log), open_(open) {}
-  // A clone gets a parser host of its own, attached to its own transport.
+  // A clone gets a parser host and tick timers of its own, on its own transport.
   Handler(const Handler& other)
       : Http::Handler(other), api_(other.api_), opts_(other.opts_), log_(other.log_), open_(other.open_) {}
+  ~Handler() override {
+    if (tick_fd_ >= 0) ::close(tick_fd_);  // a tick still armed when the server stops
+  }
 
   void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    if (!tick_armed_) arm_tick();
     // What Http::Handler::onConnection does (it is private there).
     peer->putData(ParserData, std::make_shared<Http::RequestParser>(getMaxRequestSize()));
     auto conn = std::make_shared<Connection>(open_);
@@ -458,8 +501,11 @@ class Handler : public Http::Handler {
   void serve(const Http::Request& preq, Http::ResponseWriter response) {
     auto started = std::chrono::steady_clock::now();
     size_t received = SIZE_MAX;  // bytes of this request (line, headers, body)
+    std::shared_ptr<std::atomic<int>> answering;
     if (auto peer = response.getPeer()) {
       if (auto conn = connection_of(peer)) {
+        answering = conn->answering;
+        conn->answer_started = started;
         received = conn->pending;
         conn->pending = 0;
         conn->served++;
@@ -500,7 +546,7 @@ class Handler : public Http::Handler {
     // on the connection's reactor thread, as Pistache's own setIdle calls do.
     if (auto peer = response.getPeer()) peer->setIdle(true);
     auto reply = std::make_shared<PistacheReply>(std::move(response), opts_, log_, req.method, resource, origin,
-                                                 keep_alive, started);
+                                                 keep_alive, started, std::move(answering));
     // Measuring every header field costs a formatted copy of each; a request
     // whose line and headers took fewer bytes than the limit cannot be over it.
     size_t head_bytes = received >= req.body.size() ? received - req.body.size() : SIZE_MAX;
@@ -523,6 +569,55 @@ class Handler : public Http::Handler {
   }
 
  private:
+  // Arms the next tick on this reactor's transport (its callback runs on this
+  // reactor thread). Each tick has a timerfd of its own, as Pistache's own
+  // timeouts do: Pistache leaves a fired timer's fd in its poller and in its
+  // timer table until after the callback, so neither can be armed again; the
+  // callback arms the next tick on a new fd, then closes its own.
+  void arm_tick() {
+    int fd = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (fd < 0) return;  // out of descriptors: the next connection tries again
+    tick_armed_ = true;
+    tick_fd_ = fd;
+    Async::Promise<uint64_t> p([this, fd](Async::Deferred<uint64_t> deferred) {
+      transport()->armTimer(fd, std::chrono::seconds(1), std::move(deferred));
+    });
+    p.then(
+        [this, fd](uint64_t) {
+          tick();
+          close_tick_fd(fd);
+        },
+        [this, fd](std::exception_ptr) {
+          tick_armed_ = false;
+          close_tick_fd(fd);
+        });
+  }
+  void close_tick_fd(int fd) {
+    if (tick_fd_ == fd) tick_fd_ = -1;
+    ::close(fd);
+  }
+
+  void tick() {
+    tick_armed_ = false;
+    auto peers = transport()->getAllPeer();
+    auto now = std::chrono::steady_clock::now();
+    for (const auto& peer : peers) {
+      auto conn = connection_of(peer);
+      // Idle (Pistache's keepalive_timeout applies) or receiving a request
+      // (its header and body timeouts apply): nothing to do.
+      if (!conn || conn->refused || conn->pending != 0 || conn->answering->load() == 0) continue;
+      if (now - conn->answer_started > opts_->answer_max) {
+        conn->refused = true;
+        ::shutdown(peer->fd(), SHUT_RDWR);  // Pistache then closes it as any client EOF
+        access("- - - connection closed: its answer or stream passed " +
+               std::to_string(opts_->answer_max.count() / 1000) + " s (" + peer->address().host() + ")");
+        continue;
+      }
+      Http::Handler::getParser(peer)->reset();  // restarts Pistache's idle clock
+    }
+    if (!peers.empty()) arm_tick();
+  }
+
   // Answers `status` (0: Pistache has answered already) and closes the
   // connection once the answer is written.
   void refuse(const std::shared_ptr<Tcp::Peer>& peer, Connection& conn, int status, const std::string& message) {
@@ -554,6 +649,8 @@ class Handler : public Http::Handler {
   const AccessLog* log_;
   std::atomic<size_t>* open_;
   std::shared_ptr<ParserHost> parser_host_;
+  int tick_fd_ = -1;  // the armed tick's timerfd
+  bool tick_armed_ = false;
 };
 
 void ParserHost::onRequest(const Http::Request& request, Http::ResponseWriter response) {
@@ -603,7 +700,7 @@ salt_ipc::Status HttpServer::start() {
                  .maxRequestSize(std::max<size_t>(impl_->opts.max_body_bytes * 2 + 65536, 16u << 20))
                  .headerTimeout(impl_->opts.header_timeout)
                  .bodyTimeout(impl_->opts.body_timeout)
-                 .keepaliveTimeout(impl_->opts.keepalive_timeout);
+                 .keepaliveTimeout(impl_->opts.keepalive_timeout);  // idle connections only (see tick)
     impl_->endpoint->init(o);
     if (!impl_->opts.open_connections) impl_->opts.open_connections = std::make_shared<std::atomic<size_t>>(0);
     impl_->endpoint->setHandler(

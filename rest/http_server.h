@@ -24,9 +24,13 @@ struct ServerOptions {
   bool cors = true;
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{30000};
-  // An idle keep-alive connection, a job's answer, and a stream (NDJSON, SSE)
-  // all end at the latest this long after the request arrived.
-  std::chrono::milliseconds keepalive_timeout{std::chrono::hours(1)};
+  // A keep-alive connection with no request coming in and no answer in
+  // progress is closed after keepalive_timeout (at least 5 s: the gate's tick
+  // that keeps busy connections from counting as idle runs every second). A
+  // job's answer or a stream (NDJSON, SSE) ends at the latest answer_max
+  // after its request was handed on.
+  std::chrono::milliseconds keepalive_timeout{std::chrono::seconds(60)};
+  std::chrono::milliseconds answer_max{std::chrono::hours(1)};
   // Open connections (over every server sharing `open_connections`). The one
   // over the limit gets a JSON 503 with Retry-After and is closed at once,
   // before it can hold a worker or a parser.

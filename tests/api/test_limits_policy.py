@@ -391,3 +391,74 @@ def test_a_request_pistache_still_rejects_ends_its_connection(gateway_factory):
     assert data.startswith(b"HTTP/1.1 4"), data
     s.close()
     assert requests.get(g.url + "/", timeout=5).status_code == 200
+
+
+# --- idle keep-alive connections ---------------------------------------------
+
+def _eof_after(s, limit):
+    """Seconds until the server ends the connection (None: still open after `limit`)."""
+    t0 = time.monotonic()
+    s.settimeout(limit)
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return time.monotonic() - t0
+    except ConnectionResetError:
+        return time.monotonic() - t0
+    except _socket.timeout:
+        return None
+
+
+def test_an_idle_keepalive_connection_is_closed_after_keepalive_timeout(gateway_factory):
+    g = gateway_factory(config_text="keepalive_timeout_seconds: 5\n")
+    s = _connect(g)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    r = _read_response(s)
+    assert r is not None and r[0] == 200
+    assert r[1].get("connection", "").lower() == "keep-alive"
+    idle = _eof_after(s, 20)
+    s.close()
+    assert idle is not None, "the idle connection was never closed"
+    assert 3.5 <= idle <= 9, idle
+
+
+def test_a_job_longer_than_keepalive_timeout_gets_its_answer_and_the_connection_lives_on(gateway_factory):
+    g = gateway_factory(config_text="keepalive_timeout_seconds: 5\n")
+    s = _connect(g)
+    body = _json.dumps({"command": "test.sleep", "arg": [8]}).encode()
+    t0 = time.monotonic()
+    s.sendall(f"POST /dongle/{g.unit_id}/execute/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    r = _read_response(s, limit=40)
+    assert r is not None, "connection closed while the job ran"
+    assert r[0] == 200, r
+    assert time.monotonic() - t0 >= 7.5
+    assert _json.loads(r[2]) is True, r[2]
+    # The same connection serves the next request, and is idle-closed afterwards.
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    r = _read_response(s)
+    assert r is not None and r[0] == 200
+    idle = _eof_after(s, 20)
+    s.close()
+    assert idle is not None and 3.5 <= idle <= 9, idle
+
+
+def test_a_quiet_stream_outlives_keepalive_timeout_and_ends_at_its_maximum(gateway_factory):
+    # answer_max = max(stream_max_seconds, job_timeout + 30 s) = 31 s here.
+    g = gateway_factory(config_text="keepalive_timeout_seconds: 5\nstream_max_seconds: 10\njob_timeout: 1\n")
+    s = _connect(g)
+    s.sendall(f"GET /dongle/{g.unit_id}/events?tag=saltgw/nothing-ever/ HTTP/1.1\r\nHost: x\r\n"
+              f"Accept: text/event-stream\r\n\r\n".encode())
+    s.settimeout(5)
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = s.recv(4096)
+        assert chunk, head
+        head += chunk
+    assert head.startswith(b"HTTP/1.1 200"), head
+    t0 = time.monotonic()
+    closed = _eof_after(s, 45)
+    s.close()
+    assert closed is not None, "the stream was never ended"
+    assert 28 <= closed <= 36, closed  # not at 5 s (idle), but at answer_max

@@ -31,13 +31,14 @@ class ConfigFile : public ::testing::Test {
 TEST_F(ConfigFile, ConnectionAndHeaderLimitsAreRead) {
   Config c;
   auto st = load("max_connections: 12\nmax_header_count: 20\nmax_header_bytes: 4096\n"
-                 "header_timeout_seconds: 2.5\nbody_timeout_seconds: 7\n", c);
+                 "header_timeout_seconds: 2.5\nbody_timeout_seconds: 7\nkeepalive_timeout_seconds: 9\n", c);
   ASSERT_TRUE(st.ok()) << st.error().message;
   EXPECT_EQ(c.max_connections, 12u);
   EXPECT_EQ(c.max_header_count, 20u);
   EXPECT_EQ(c.max_header_bytes, 4096u);
   EXPECT_DOUBLE_EQ(c.header_timeout_s, 2.5);
   EXPECT_DOUBLE_EQ(c.body_timeout_s, 7);
+  EXPECT_DOUBLE_EQ(c.keepalive_timeout_s, 9);
 }
 
 TEST_F(ConfigFile, DefaultsSuitADevice) {
@@ -49,6 +50,7 @@ TEST_F(ConfigFile, DefaultsSuitADevice) {
   EXPECT_EQ(c.max_header_bytes, 16384u);
   EXPECT_DOUBLE_EQ(c.header_timeout_s, 10);
   EXPECT_DOUBLE_EQ(c.body_timeout_s, 30);
+  EXPECT_DOUBLE_EQ(c.keepalive_timeout_s, 60);
 }
 
 TEST_F(ConfigFile, UnknownKeyIsNamed) {
@@ -88,6 +90,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"max_header_bytes: 100\n", "max_header_bytes"},
                       BadValue{"max_header_bytes: 2000000\n", "max_header_bytes"},
                       BadValue{"header_timeout_seconds: 0\n", "header_timeout_seconds"},
+                      BadValue{"keepalive_timeout_seconds: 4\n", "keepalive_timeout_seconds"},
                       BadValue{"header_timeout_seconds: 5\nbody_timeout_seconds: 4\n", "body_timeout_seconds"},
                       BadValue{"max_body_bytes: 10\n", "max_body_bytes"},
                       BadValue{"max_jobs: 4\nmax_jobs_per_client: 5\n", "max_jobs_per_client"},
