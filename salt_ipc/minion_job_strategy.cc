@@ -1,9 +1,8 @@
 #include "salt_ipc/minion_job_strategy.h"
 
-#include <atomic>
 #include <future>
-#include <map>
 
+#include "salt_ipc/in_flight.h"
 #include "salt_ipc/log.h"
 
 namespace saltgw::salt_ipc {
@@ -14,37 +13,18 @@ struct MinionJobStrategy::Impl : std::enable_shared_from_this<Impl> {
   MinionJobOptions opts;
   uint64_t sub_id = 0;
   uint64_t state_id = 0;
-  std::atomic<size_t> count{0};
+  InFlightJobs jobs;  // by jid; I/O thread only
 
-  struct Pending {
-    std::string fun;
-    JobCallback done;
-    uint64_t timer = 0;
-  };
-  std::map<std::string, Pending> pending;  // by jid; I/O thread only
-
-  Impl(EventBus& b, JidGenerator& j, MinionJobOptions o) : bus(b), jids(j), opts(std::move(o)) {}
-
-  // Completes a job once: the entry is gone afterwards, so anything arriving
-  // later for this jid finds nothing.
-  void finish(const std::string& jid, Result<JobResult> outcome) {
-    auto it = pending.find(jid);
-    if (it == pending.end()) return;
-    Pending p = std::move(it->second);
-    pending.erase(it);
-    count--;
-    if (p.timer) bus.cancel_timer(p.timer);
-    p.done(std::move(outcome));
-  }
+  Impl(EventBus& b, JidGenerator& j, MinionJobOptions o) : bus(b), jids(j), opts(std::move(o)), jobs(b) {}
 
   void on_ret(const Event& ev) {
     std::string jid = jid_of_ret_tag(ev.tag);
     if (jid.empty()) return;
-    auto it = pending.find(jid);
-    if (it == pending.end()) return;
+    const InFlightJobs::Job* job = jobs.find(jid);
+    if (!job) return;
     JobResult r;
     r.jid = jid;
-    r.fun = it->second.fun;
+    r.fun = job->fun;
     if (const Value* v = ev.data.find("fun"); v && v->is_string()) r.fun = v->as_string();
     if (const Value* v = ev.data.find("return")) r.ret = *v;
     if (const Value* v = ev.data.find("retcode"); v && v->is_int())
@@ -52,17 +32,14 @@ struct MinionJobStrategy::Impl : std::enable_shared_from_this<Impl> {
     const Value* success = ev.data.find("success");
     // Salt always sets "success"; an answer without it is judged by retcode.
     r.success = success && success->is_bool() ? success->as_bool() : r.retcode == 0;
-    finish(jid, settle_result(std::move(r), opts.max_event_size));
+    jobs.finish(jid, settle_result(std::move(r), opts.max_event_size));
   }
 
   void on_state(bool up, const std::string& reason) {
     if (up) return;
-    std::vector<std::string> ids;
-    for (auto& [jid, p] : pending) ids.push_back(jid);
-    for (auto& jid : ids)
-      finish(jid, make_error(ErrorKind::kConnectionLost,
-                             "lost the connection to the minion while the job was running (" +
-                                 reason + "); the job's result is unknown"));
+    jobs.finish_all(make_error(ErrorKind::kConnectionLost,
+                               "lost the connection to the minion while the job was running (" + reason +
+                                   "); the job's result is unknown"));
   }
 
   void start_job(const std::string& jid, const JobRequest& req) {
@@ -71,21 +48,12 @@ struct MinionJobStrategy::Impl : std::enable_shared_from_this<Impl> {
                                               {"arg", Value(job_args(req))},
                                               {"ret", opts.returner}});
     if (!st) {
-      finish(jid, st.error());
+      jobs.finish(jid, st.error());
       return;
     }
     auto self = weak_from_this();
-    auto secs = std::to_string(req.timeout.count() / 1000.0);
-    secs.erase(secs.find_last_not_of('0') + 1);
-    if (!secs.empty() && secs.back() == '.') secs.pop_back();
-    pending[jid].timer = bus.post_after(req.timeout, [self, jid, secs] {
-      auto s = self.lock();
-      if (!s) return;
-      auto it = s->pending.find(jid);
-      if (it == s->pending.end()) return;
-      it->second.timer = 0;
-      s->finish(jid, make_error(ErrorKind::kTimeout, "no result from the minion within " + secs +
-                                                         " s; the job may still be running"));
+    jobs.expire_after(jid, req.timeout, [self](const std::string& key, Error why) {
+      if (auto s = self.lock()) s->jobs.finish(key, std::move(why));
     });
   }
 };
@@ -138,29 +106,26 @@ MinionJobStrategy::~MinionJobStrategy() {
 
 std::string MinionJobStrategy::submit(JobRequest request, JobCallback done) {
   std::string jid = request.jid.empty() ? impl_->jids.next() : request.jid;
-  impl_->count++;
+  impl_->jobs.reserve();
   auto impl = impl_;
   impl_->bus.post([impl, jid, request = std::move(request), done = std::move(done)]() mutable {
-    if (impl->pending.count(jid)) {  // a caller reused a jid still in flight
-      impl->count--;
+    if (!impl->jobs.add(jid, InFlightJobs::Job{jid, request.fun}, done)) {  // a caller reused a jid in flight
       done(make_error(ErrorKind::kInvalidArgument, "job " + jid + " is already running"));
       return;
     }
-    impl->pending[jid] = Impl::Pending{request.fun, std::move(done), 0};
     impl->start_job(jid, request);
   });
   return jid;
 }
 
-size_t MinionJobStrategy::in_flight() const { return impl_->count.load(); }
+size_t MinionJobStrategy::in_flight() const { return impl_->jobs.size(); }
 
 bool MinionJobStrategy::cancel(const std::string& jid, Error why) {
   auto impl = impl_;
   auto done = std::make_shared<std::promise<bool>>();
   auto fut = done->get_future();
   impl_->bus.post([impl, jid, why, done]() mutable {
-    bool found = impl->pending.count(jid) > 0;
-    if (found) impl->finish(jid, std::move(why));
+    bool found = impl->jobs.finish(jid, std::move(why));
     done->set_value(found);
   });
   if (fut.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return false;

@@ -1,9 +1,8 @@
 #include "salt_ipc/schedule_strategy.h"
 
-#include <atomic>
 #include <future>
-#include <map>
 
+#include "salt_ipc/in_flight.h"
 #include "salt_ipc/log.h"
 
 namespace saltgw::salt_ipc {
@@ -14,41 +13,30 @@ struct ScheduleStrategy::Impl : std::enable_shared_from_this<Impl> {
   ScheduleOptions opts;
   uint64_t sub_id = 0;
   uint64_t state_id = 0;
-  std::atomic<size_t> count{0};
+  InFlightJobs jobs;  // by schedule name; I/O thread only
 
-  struct Pending {
-    std::string jid;
-    std::string fun;
-    JobCallback done;
-    uint64_t timer = 0;
-  };
-  std::map<std::string, Pending> pending;  // by schedule name; I/O thread only
+  Impl(EventBus& b, JidGenerator& j, ScheduleOptions o) : bus(b), jids(j), opts(std::move(o)), jobs(b) {}
 
-  Impl(EventBus& b, JidGenerator& j, ScheduleOptions o) : bus(b), jids(j), opts(std::move(o)) {}
-
+  // Completes a job once; `cleanup` deletes its schedule entry (not needed
+  // when the entry was never added, or the minion that held it is gone).
   void finish(const std::string& name, Result<JobResult> outcome, bool cleanup) {
-    auto it = pending.find(name);
-    if (it == pending.end()) return;
-    Pending p = std::move(it->second);
-    pending.erase(it);
-    count--;
-    if (p.timer) bus.cancel_timer(p.timer);
+    if (!jobs.find(name)) return;
     if (cleanup && bus.connected()) {
       (void)bus.publish("manage_schedule",
                         Map{{"func", "delete"}, {"name", name}, {"persist", false}});
     }
-    p.done(std::move(outcome));
+    jobs.finish(name, std::move(outcome));
   }
 
   void on_return(const Event& ev) {
     const Value* sched = ev.data.find("schedule");
     if (!sched || !sched->is_string()) return;
     const std::string& name = sched->as_string();
-    auto it = pending.find(name);
-    if (it == pending.end()) return;
+    const InFlightJobs::Job* job = jobs.find(name);
+    if (!job) return;
     JobResult r;
-    r.jid = it->second.jid;
-    r.fun = it->second.fun;
+    r.jid = job->jid;
+    r.fun = job->fun;
     if (const Value* v = ev.data.find("fun"); v && v->is_string()) r.fun = v->as_string();
     if (const Value* v = ev.data.find("return")) r.ret = *v;
     const Value* success = ev.data.find("success");
@@ -60,15 +48,9 @@ struct ScheduleStrategy::Impl : std::enable_shared_from_this<Impl> {
 
   void on_state(bool up, const std::string& reason) {
     if (up) return;
-    fail_all(make_error(ErrorKind::kConnectionLost,
-                        "lost the connection to the minion while the job was running (" + reason +
-                            "); the job's result is unknown"));
-  }
-
-  void fail_all(const Error& why) {
-    std::vector<std::string> names;
-    for (auto& [name, p] : pending) names.push_back(name);
-    for (auto& name : names) finish(name, why, false);
+    jobs.finish_all(make_error(ErrorKind::kConnectionLost,
+                               "lost the connection to the minion while the job was running (" + reason +
+                                   "); the job's result is unknown"));
   }
 
   void start_job(const std::string& name, JobRequest req) {
@@ -89,19 +71,8 @@ struct ScheduleStrategy::Impl : std::enable_shared_from_this<Impl> {
       return;
     }
     auto self = weak_from_this();
-    auto secs = std::to_string(req.timeout.count() / 1000.0);
-    secs.erase(secs.find_last_not_of('0') + 1);
-    if (!secs.empty() && secs.back() == '.') secs.pop_back();
-    pending[name].timer = bus.post_after(req.timeout, [self, name, secs] {
-      if (auto s = self.lock()) {
-        auto it = s->pending.find(name);
-        if (it == s->pending.end()) return;
-        it->second.timer = 0;
-        s->finish(name,
-                  make_error(ErrorKind::kTimeout, "no result from the minion within " + secs +
-                                                      " s; the job may still be running"),
-                  true);
-      }
+    jobs.expire_after(name, req.timeout, [self](const std::string& key, Error why) {
+      if (auto s = self.lock()) s->finish(key, std::move(why), true);
     });
   }
 };
@@ -125,7 +96,8 @@ ScheduleStrategy::~ScheduleStrategy() {
   auto done = std::make_shared<std::promise<void>>();
   auto fut = done->get_future();
   impl_->bus.post([impl, done] {
-    impl->fail_all(make_error(ErrorKind::kCancelled, "saltgw is shutting down; the job may still finish on the minion"));
+    impl->jobs.finish_all(
+        make_error(ErrorKind::kCancelled, "saltgw is shutting down; the job may still finish on the minion"));
     done->set_value();
   });
   if (fut.wait_for(std::chrono::seconds(2)) != std::future_status::ready)
@@ -135,16 +107,19 @@ ScheduleStrategy::~ScheduleStrategy() {
 std::string ScheduleStrategy::submit(JobRequest request, JobCallback done) {
   std::string jid = request.jid.empty() ? impl_->jids.next() : request.jid;
   std::string name = impl_->opts.name_prefix + jid;
-  impl_->count++;
+  impl_->jobs.reserve();
   auto impl = impl_;
   impl_->bus.post([impl, jid, name, request = std::move(request), done = std::move(done)]() mutable {
-    impl->pending[name] = Impl::Pending{jid, request.fun, std::move(done), 0};
+    if (!impl->jobs.add(name, InFlightJobs::Job{jid, request.fun}, done)) {  // a caller reused a jid in flight
+      done(make_error(ErrorKind::kInvalidArgument, "job " + jid + " is already running"));
+      return;
+    }
     impl->start_job(name, std::move(request));
   });
   return jid;
 }
 
-size_t ScheduleStrategy::in_flight() const { return impl_->count.load(); }
+size_t ScheduleStrategy::in_flight() const { return impl_->jobs.size(); }
 
 }  // namespace saltgw::salt_ipc
 
@@ -158,7 +133,7 @@ bool ScheduleStrategy::cancel(const std::string& jid, Error why) {
   auto fut = done->get_future();
   std::string name = schedule_name(jid);
   impl_->bus.post([impl, name, why, done]() mutable {
-    bool found = impl->pending.count(name) > 0;
+    bool found = impl->jobs.find(name) != nullptr;
     if (found) impl->finish(name, std::move(why), true);
     done->set_value(found);
   });
