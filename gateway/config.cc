@@ -54,6 +54,7 @@ salt_ipc::Status load_config_file(const std::string& path, Config& c) {
       else if (key == "stream_max_seconds") c.stream_max_s = v.as<double>();
       else if (key == "jobs_keep_count") c.jobs_keep_count = v.as<size_t>();
       else if (key == "jobs_keep_seconds") c.jobs_keep_s = v.as<double>();
+      else if (key == "jobs_keep_bytes") c.jobs_keep_bytes = v.as<size_t>();
       else if (key == "announce_jobs") c.announce_jobs = v.as<bool>();
       else if (key == "max_connections") c.max_connections = v.as<size_t>();
       else if (key == "max_header_count") c.max_header_count = v.as<size_t>();
@@ -103,6 +104,7 @@ salt_ipc::Status validate(const Config& c) {
   if (!(c.stream_max_s >= 10 && c.stream_max_s <= 86400)) return bad("stream_max_seconds", "must be between 10 and 86400");
   if (c.jobs_keep_count < 1 || c.jobs_keep_count > 100000) return bad("jobs_keep_count", "must be between 1 and 100000");
   if (!(c.jobs_keep_s >= 1 && c.jobs_keep_s <= 7 * 86400)) return bad("jobs_keep_seconds", "must be between 1 s and 7 days");
+  if (c.jobs_keep_bytes > (size_t{1} << 30)) return bad("jobs_keep_bytes", "must be at most 1073741824 (1 GiB)");
   if (c.max_connections < 1 || c.max_connections > 60000) return bad("max_connections", "must be between 1 and 60000");
   if (c.max_header_count < 8 || c.max_header_count > 1000) return bad("max_header_count", "must be between 8 and 1000");
   if (c.max_header_bytes < 1024 || c.max_header_bytes > (1u << 20)) return bad("max_header_bytes", "must be between 1 KiB and 1 MiB");

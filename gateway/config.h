@@ -36,6 +36,7 @@ struct Config {
   double keepalive_timeout_s = 60;                // an idle keep-alive connection is closed after this
   size_t jobs_keep_count = 1000;                  // finished jobs remembered for GET .../jobs/<jid>
   double jobs_keep_s = 3600;                      // ... and for how long
+  size_t jobs_keep_bytes = 32u << 20;             // ... and their results' size together
   bool announce_jobs = true;                      // publish saltgw/job/<jid>/ret on the minion's bus per job
   size_t max_connections = 256;                   // open HTTP connections, all listen addresses (503 beyond)
   size_t max_header_count = 64;                   // header fields in one request (431 beyond)

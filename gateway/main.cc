@@ -243,7 +243,8 @@ int main(int argc, char** argv) {
         bus, jids, salt_ipc::ScheduleOptions{minion->max_event_size, "saltgw_"});
     sched = async_sched.get();
   }
-  salt_ipc::JobStore store(cfg.jobs_keep_count, std::chrono::seconds(static_cast<int64_t>(cfg.jobs_keep_s)));
+  salt_ipc::JobStore store(cfg.jobs_keep_count, std::chrono::seconds(static_cast<int64_t>(cfg.jobs_keep_s)),
+                           cfg.jobs_keep_bytes);
   salt_ipc::JobAnnouncer async_announcer(*sched, bus);
   rest::LocalApi api(api_opts, rest::ApiDeps{*strategy, async_announcer, signer.value(), jids, store, &bus});
 

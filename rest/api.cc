@@ -49,6 +49,13 @@ HttpResponse json_response(int status, const Value& v) {
 // Results whose JSON is about this big or more are encoded while being sent.
 constexpr size_t kStreamedBodyBytes = 256 * 1024;
 
+// An outcome with its result shared, never copied: the job store keeps the
+// same one the answer is written from.
+Result<std::shared_ptr<const JobResult>> share(Result<JobResult> outcome) {
+  if (!outcome) return outcome.error();
+  return std::make_shared<const JobResult>(std::move(outcome).value());
+}
+
 const char* const kApnKeys[] = {"apn", "mtu", "pass", "pin", "user"};
 
 // Python repr of a list of strings, as the reference's messages show them.
@@ -298,12 +305,16 @@ void LocalApi::run_job(JobRequest job, Responder respond, std::shared_ptr<void> 
   deps_.store.started(jid, job.fun);
   auto& store = deps_.store;
   deps_.strategy.submit(std::move(job), [respond, jid, &store, slot](Result<JobResult> outcome) {
-    store.finished(jid, outcome);
+    auto shared = share(std::move(outcome));
+    store.finished(jid, shared);
     HttpResponse r;
-    if (outcome && json_size_estimate(outcome->ret, kStreamedBodyBytes) >= kStreamedBodyBytes) {
-      r.json = std::make_shared<const Value>(std::move(outcome->ret));  // encoded as it is sent
+    if (!shared) {
+      r = error_response(shared.error());
+    } else if (const auto& result = shared.value();
+               json_size_estimate(result->ret, kStreamedBodyBytes) >= kStreamedBodyBytes) {
+      r.json = std::shared_ptr<const Value>(result, &result->ret);  // encoded as it is sent; shared with the store
     } else {
-      r = outcome ? json_response(200, outcome->ret) : error_response(outcome.error());
+      r = json_response(200, result->ret);
     }
     r.jid = jid;
     respond(std::move(r));
@@ -377,12 +388,13 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
 }
 
 // The final NDJSON line / job view of an outcome.
-Map outcome_map(const Result<JobResult>& outcome) {
+Map outcome_map(const Result<std::shared_ptr<const JobResult>>& outcome) {
   if (outcome) {
+    const JobResult& r = *outcome.value();
     return Map{{"type", Value("result")},
-               {"return", outcome->ret},
-               {"success", Value(outcome->success)},
-               {"retcode", Value(outcome->retcode)}};
+               {"return", r.ret},
+               {"success", Value(r.success)},
+               {"retcode", Value(r.retcode)}};
   }
   HttpError he = http_error_for(outcome.error().kind);
   Map m{{"type", Value("error")},
@@ -419,8 +431,9 @@ void LocalApi::run_streamed(JobRequest job, std::shared_ptr<Reply> reply, std::s
   auto& store = deps_.store;
   bool engine = opts_.dispatch_name == "engine";  // only the engine reports state progress
   deps_.strategy.submit(std::move(job), [stream, jid, &store, events, sub, finished, progress_seen, line, slot, engine](Result<JobResult> outcome) {
-    store.finished(jid, outcome);
-    Map last = outcome_map(outcome);
+    auto shared = share(std::move(outcome));
+    store.finished(jid, shared);
+    Map last = outcome_map(shared);
     last["jid"] = Value(jid);
     auto finalize = [stream, events, sub, finished, line, last = std::move(last)] {
       finished->store(true);
@@ -432,8 +445,8 @@ void LocalApi::run_streamed(JobRequest job, std::shared_ptr<Reply> reply, std::s
     // engine's socket) and overtake it: for a state run, give the progress
     // of every state a moment to arrive before the final line.
     size_t states = 0;
-    if (outcome && outcome->ret.is_map())
-      for (const auto& [k, v] : outcome->ret.as_map())
+    if (shared && shared.value()->ret.is_map())
+      for (const auto& [k, v] : shared.value()->ret.as_map())
         if (k.find("_|-") != std::string::npos) ++states;
     if (events && states > 0 && progress_seen->load() < states && (engine || progress_seen->load() > 0)) {
       std::thread([finalize, progress_seen, states] {
@@ -453,7 +466,7 @@ void LocalApi::run_async(JobRequest job, Responder respond, std::shared_ptr<void
   deps_.store.started(jid, job.fun);
   auto& store = deps_.store;
   deps_.async_strategy.submit(std::move(job), [jid, &store, slot](Result<JobResult> outcome) {
-    store.finished(jid, outcome);
+    store.finished(jid, share(std::move(outcome)));
   });
   HttpResponse r = json_response(202, Value(Map{{"jid", Value(jid)}}));
   r.headers.emplace_back("Location", "/dongle/" + unit_id_.display() + "/jobs/" + jid);

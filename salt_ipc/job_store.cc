@@ -11,8 +11,8 @@ const char* job_state_name(JobRecord::State s) {
   return "unknown";
 }
 
-JobStore::JobStore(size_t max_finished, std::chrono::seconds keep_for)
-    : max_finished_(max_finished), keep_for_(keep_for) {}
+JobStore::JobStore(size_t max_finished, std::chrono::seconds keep_for, size_t max_result_bytes)
+    : max_finished_(max_finished), keep_for_(keep_for), max_result_bytes_(max_result_bytes) {}
 
 void JobStore::started(const std::string& jid, const std::string& fun) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -23,9 +23,7 @@ void JobStore::started(const std::string& jid, const std::string& fun) {
   jobs_.insert_or_assign(jid, std::move(r));
 }
 
-void JobStore::finished(const std::string& jid, const Result<JobResult>& outcome) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto now = std::chrono::system_clock::now();
+JobRecord* JobStore::ending_locked(const std::string& jid, std::chrono::system_clock::time_point now) {
   auto it = jobs_.find(jid);
   if (it == jobs_.end()) {
     JobRecord r;
@@ -34,23 +32,55 @@ void JobStore::finished(const std::string& jid, const Result<JobResult>& outcome
     it = jobs_.emplace(jid, std::move(r)).first;
   }
   JobRecord& r = it->second;
-  if (r.state != JobRecord::State::kRunning) return;  // exactly once
+  if (r.state != JobRecord::State::kRunning) return nullptr;  // exactly once
   r.ended = now;
-  if (outcome) {
-    r.state = JobRecord::State::kFinished;
-    r.result = outcome.value();
-  } else {
-    r.state = JobRecord::State::kFailed;
-    r.error = outcome.error();
-  }
-  finished_order_.emplace(now, jid);
+  return &r;
+}
+
+void JobStore::ended_locked(JobRecord& r, std::chrono::system_clock::time_point now) {
+  size_t bytes = r.result ? approx_bytes(r.result->ret) : 0;
+  sizes_[r.jid] = bytes;
+  result_bytes_ += bytes;
+  finished_order_.emplace(now, r.jid);
   prune_locked(now);
+}
+
+void JobStore::finished(const std::string& jid, std::shared_ptr<const JobResult> result) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto now = std::chrono::system_clock::now();
+  JobRecord* r = ending_locked(jid, now);
+  if (!r) return;
+  r->state = JobRecord::State::kFinished;
+  r->result = std::move(result);
+  ended_locked(*r, now);
+}
+
+void JobStore::failed(const std::string& jid, Error error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto now = std::chrono::system_clock::now();
+  JobRecord* r = ending_locked(jid, now);
+  if (!r) return;
+  r->state = JobRecord::State::kFailed;
+  r->error = std::move(error);
+  ended_locked(*r, now);
+}
+
+void JobStore::finished(const std::string& jid, Result<std::shared_ptr<const JobResult>> outcome) {
+  if (outcome) finished(jid, std::move(outcome).value());
+  else failed(jid, outcome.error());
 }
 
 void JobStore::prune_locked(std::chrono::system_clock::time_point now) {
   while (!finished_order_.empty() &&
-         (finished_order_.size() > max_finished_ || finished_order_.begin()->first + keep_for_ < now)) {
-    jobs_.erase(finished_order_.begin()->second);
+         (finished_order_.size() > max_finished_ || finished_order_.begin()->first + keep_for_ < now ||
+          result_bytes_ > max_result_bytes_)) {
+    const std::string& jid = finished_order_.begin()->second;
+    auto size = sizes_.find(jid);
+    if (size != sizes_.end()) {
+      result_bytes_ -= size->second;
+      sizes_.erase(size);
+    }
+    jobs_.erase(jid);
     finished_order_.erase(finished_order_.begin());
   }
 }

@@ -129,6 +129,14 @@ Result<Value> msgpack_object_to_value(const msgpack::object& o, size_t max_depth
   return make_error(ErrorKind::kProtocol, "unknown msgpack type");
 }
 
+namespace {
+// Strings, binaries and extensions stay in `bytes` while the msgpack object
+// tree is read (instead of msgpack-c copying each into its zone): the tree is
+// converted to a Value before msgpack_decode returns, so a large result is
+// held twice at most (the message and the Value), not three times.
+bool reference_input(msgpack::type::object_type, std::size_t, void*) { return true; }
+}  // namespace
+
 Result<Value> msgpack_decode(std::string_view bytes, const DecodeLimits& limits) {
   if (bytes.size() > limits.max_bytes)
     return make_error(ErrorKind::kProtocol, "msgpack message larger than limit");
@@ -137,7 +145,7 @@ Result<Value> msgpack_decode(std::string_view bytes, const DecodeLimits& limits)
     msgpack::unpack_limit lim(limits.max_elements, limits.max_elements, limits.max_bytes,
                               limits.max_bytes, limits.max_bytes, limits.max_depth);
     msgpack::object_handle oh =
-        msgpack::unpack(bytes.data(), bytes.size(), off, nullptr, nullptr, lim);
+        msgpack::unpack(bytes.data(), bytes.size(), off, reference_input, nullptr, lim);
     if (off != bytes.size())
       return make_error(ErrorKind::kProtocol, "trailing bytes after msgpack object");
     return msgpack_object_to_value(oh.get(), limits.max_depth + 1);

@@ -73,4 +73,17 @@ bool contains_string(const Value& v, std::string_view needle) {
   return false;
 }
 
+size_t approx_bytes(const Value& v) {
+  constexpr size_t kNode = 32;
+  if (v.is_string()) return kNode + v.as_string().size();
+  if (v.is_bytes()) return kNode + v.as_bytes().data.size();
+  size_t n = kNode;
+  if (v.is_list()) {
+    for (const auto& e : v.as_list()) n += approx_bytes(e);
+  } else if (v.is_map()) {
+    for (const auto& [k, e] : v.as_map()) n += kNode + k.size() + approx_bytes(e);
+  }
+  return n;
+}
+
 }  // namespace saltgw::salt_ipc

@@ -86,4 +86,8 @@ class Value {
 // True when any string anywhere in v equals `needle` exactly.
 bool contains_string(const Value& v, std::string_view needle);
 
+// Roughly the memory v holds: its strings' and bytes' lengths plus a fixed
+// cost per node and map key (for budgets, not for accounting to the byte).
+size_t approx_bytes(const Value& v);
+
 }  // namespace saltgw::salt_ipc

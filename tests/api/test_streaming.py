@@ -217,3 +217,19 @@ def test_announce_jobs_false_publishes_no_job_events(gateway_factory):
     got = [ev["tag"] for ev in events]
     assert not t.is_alive(), got
     assert got == ["saltgw/marker/end"], got
+
+
+def test_results_past_jobs_keep_bytes_are_answered_but_not_remembered(gateway_factory):
+    g = gateway_factory(config_text="jobs_keep_bytes: 100000\n")
+    text = "x" * 200000
+    big = requests.post(f"{g.url}/dongle/{g.unit_id}/execute/", json={"command": "test.echo", "arg": [text]},
+                        timeout=30)
+    assert big.status_code == 200 and big.json() == text
+    gone = requests.get(f"{g.url}/dongle/{g.unit_id}/jobs/{big.headers['X-Salt-Jid']}", timeout=5)
+    assert gone.status_code == 404, gone.text
+    assert "error" in gone.json()
+    small = requests.post(f"{g.url}/dongle/{g.unit_id}/execute/", json={"command": "test.echo", "arg": ["hi"]},
+                          timeout=30)
+    kept = requests.get(f"{g.url}/dongle/{g.unit_id}/jobs/{small.headers['X-Salt-Jid']}", timeout=5)
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["return"] == "hi" and kept.json()["status"] == "finished"

@@ -51,6 +51,7 @@ TEST_F(ConfigFile, DefaultsSuitADevice) {
   EXPECT_DOUBLE_EQ(c.header_timeout_s, 10);
   EXPECT_DOUBLE_EQ(c.body_timeout_s, 30);
   EXPECT_DOUBLE_EQ(c.keepalive_timeout_s, 60);
+  EXPECT_EQ(c.jobs_keep_bytes, 32u << 20);
 }
 
 TEST_F(ConfigFile, UnknownKeyIsNamed) {
@@ -91,6 +92,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"max_header_bytes: 2000000\n", "max_header_bytes"},
                       BadValue{"header_timeout_seconds: 0\n", "header_timeout_seconds"},
                       BadValue{"keepalive_timeout_seconds: 4\n", "keepalive_timeout_seconds"},
+                      BadValue{"jobs_keep_bytes: 2000000000\n", "jobs_keep_bytes"},
                       BadValue{"header_timeout_seconds: 5\nbody_timeout_seconds: 4\n", "body_timeout_seconds"},
                       BadValue{"max_body_bytes: 10\n", "max_body_bytes"},
                       BadValue{"max_jobs: 4\nmax_jobs_per_client: 5\n", "max_jobs_per_client"},
