@@ -5,6 +5,7 @@
 #include <string>
 
 using saltgw::rest::RequestHeadChecker;
+using namespace std::string_literals;
 using State = RequestHeadChecker::State;
 
 namespace {
@@ -127,7 +128,7 @@ TEST(RequestHead, MalformedFieldLinesAre400) {
     Bad b = check_bad(head);
     EXPECT_EQ(b.status, 400) << head << " -> " << b.message;
   }
-  std::string nul("GET / HTTP/1.1\r\nX-A: a\0b\r\n\r\n", 30);
+  const std::string nul = "GET / HTTP/1.1\r\nX-A: a\0b\r\n\r\n"s;  // the NUL is part of the request
   RequestHeadChecker c;
   EXPECT_EQ(c.feed(nul), State::kBad);
   EXPECT_NE(c.problem().message.find("NUL"), std::string::npos);
