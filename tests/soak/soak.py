@@ -153,8 +153,9 @@ def one(gws, stats, rng):
             return ("job", g, first["jid"])
         elif kind == "abuse":
             # What the connection gate stands for: an unknown method with a body,
-            # too many header fields, a request line that stops halfway.
-            choice = rng.randrange(3)
+            # too many header fields, a malformed head (a bad HTTP version, a
+            # Content-Length that is no number), a request line that stops halfway.
+            choice = rng.randrange(5)
             host, port = g.url.split("//")[1].split(":")
             with socket.create_connection((host, int(port)), timeout=10) as s:
                 if choice == 0:
@@ -164,14 +165,21 @@ def one(gws, stats, rng):
                     s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n" +
                               b"".join(b"X-%d: v\r\n" % i for i in range(100)) + b"\r\n")
                     want = b" 431 "
+                elif choice == 2:
+                    s.sendall(b"GET / HTTP/2.0\r\nHost: x\r\n\r\n")
+                    want = b" 505 "
+                elif choice == 3:
+                    s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n{}")
+                    want = b" 400 "
                 else:
                     s.sendall(b"GET /dongle/")
                     stats.count("abuse[half]", "closed by client")
                     return None
                 head = s.recv(4096)
-                if want not in head.split(b"\r\n", 1)[0]:
+                if want not in head.split(b"\r\n", 1)[0] or b"application/json" not in head:
                     stats.problem(f"abuse {choice}: answered {head[:60]!r}")
-                stats.count(f"abuse[{['method', 'headers'][choice]}]", int(head.split()[1]) if head else "eof")
+                label = ["method", "headers", "version", "content-length"][choice]
+                stats.count(f"abuse[{label}]", int(head.split()[1]) if head else "eof")
         else:
             choice = rng.randrange(4)
             if choice == 0:
