@@ -45,24 +45,28 @@ void JobStore::ended_locked(JobRecord& r, std::chrono::system_clock::time_point 
   prune_locked(now);
 }
 
-void JobStore::finished(const std::string& jid, std::shared_ptr<const JobResult> result) {
+template <typename Record>
+void JobStore::end(const std::string& jid, Record record) {
   std::lock_guard<std::mutex> lock(mu_);
   auto now = std::chrono::system_clock::now();
   JobRecord* r = ending_locked(jid, now);
   if (!r) return;
-  r->state = JobRecord::State::kFinished;
-  r->result = std::move(result);
+  record(*r);
   ended_locked(*r, now);
 }
 
+void JobStore::finished(const std::string& jid, std::shared_ptr<const JobResult> result) {
+  end(jid, [&](JobRecord& r) {
+    r.state = JobRecord::State::kFinished;
+    r.result = std::move(result);
+  });
+}
+
 void JobStore::failed(const std::string& jid, Error error) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto now = std::chrono::system_clock::now();
-  JobRecord* r = ending_locked(jid, now);
-  if (!r) return;
-  r->state = JobRecord::State::kFailed;
-  r->error = std::move(error);
-  ended_locked(*r, now);
+  end(jid, [&](JobRecord& r) {
+    r.state = JobRecord::State::kFailed;
+    r.error = std::move(error);
+  });
 }
 
 void JobStore::finished(const std::string& jid, Result<std::shared_ptr<const JobResult>> outcome) {

@@ -55,6 +55,9 @@ class JobStore {
 
  private:
   void prune_locked(std::chrono::system_clock::time_point now);
+  // Ends the running record of `jid` once: record(r) fills in the outcome.
+  template <typename Record>
+  void end(const std::string& jid, Record record);
   // The record to end now, or null when it has ended already.
   JobRecord* ending_locked(const std::string& jid, std::chrono::system_clock::time_point now);
   void ended_locked(JobRecord& r, std::chrono::system_clock::time_point now);
