@@ -12,6 +12,7 @@
 #include "rest/error_map.h"
 #include "rest/json.h"
 #include "rest/log_file.h"
+#include "rest/ui_assets.h"
 #include "salt_ipc/cli_args.h"
 
 namespace saltgw::rest {
@@ -37,6 +38,26 @@ std::vector<std::string> split_path(const std::string& path) {
     i = j + 1;
   }
   return segs;
+}
+
+std::string iso_time(std::chrono::system_clock::time_point t);
+
+// The last `tail` bytes of a log file, shown inline as text.
+HttpResponse log_tail(const std::string& path, const std::string& tail) {
+  uint64_t bytes = 0;
+  bool digits = !tail.empty() && tail.size() <= 9 && tail.find_first_not_of("0123456789") == std::string::npos;
+  if (digits) bytes = std::stoull(tail);
+  if (!digits || bytes < 1 || bytes > 16u * 1024 * 1024)
+    return LocalApi::error_response(400, "'tail' must be a number of bytes from 1 to 16777216");
+  uint64_t size = 0;
+  auto data = read_log_tail(path, bytes, &size);
+  if (!data) return LocalApi::error_response(data.error());
+  HttpResponse r;
+  r.content_type = "text/plain; charset=utf-8";
+  r.headers.emplace_back("X-Log-Size", std::to_string(size));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.body = std::move(data).value();
+  return r;
 }
 
 HttpResponse json_response(int status, const Value& v) {
@@ -130,8 +151,9 @@ bool LocalApi::authorized(const HttpRequest& req) const {
 
 void LocalApi::handle(const HttpRequest& req, std::shared_ptr<Reply> reply) {
   Responder respond = [reply](HttpResponse r) { reply->send(std::move(r)); };
+  if (auto page = ui_response(req)) return respond(std::move(*page));  // the configuration page
   auto segs = split_path(req.path);
-  enum class Route { kNone, kRoot, kLogin, kDevices, kLog, kExecute, kExecuteRaw, kApn, kJob, kEvents } route = Route::kNone;
+  enum class Route { kNone, kRoot, kLogin, kDevices, kLog, kExecute, kExecuteRaw, kApn, kJob, kEvents, kLogs, kInfo } route = Route::kNone;
   std::string jid;
   std::vector<std::string> allowed;
   std::string unit;
@@ -139,6 +161,8 @@ void LocalApi::handle(const HttpRequest& req, std::shared_ptr<Reply> reply) {
   else if (segs.size() == 2 && segs[0] == "auth" && segs[1] == "login") route = Route::kLogin, allowed = {"POST"};
   else if (segs.size() == 2 && segs[0] == "dongle" && segs[1] == "devices") route = Route::kDevices, allowed = {"GET"};
   else if (segs.size() == 1 && segs[0] == "download_log") route = Route::kLog, allowed = {"GET"};
+  else if (segs.size() == 1 && segs[0] == "logs") route = Route::kLogs, allowed = {"GET"};
+  else if (segs.size() == 1 && segs[0] == "info") route = Route::kInfo, allowed = {"GET"};
   else if (segs.size() == 3 && segs[0] == "dongle" && segs[2] == "execute") route = Route::kExecute, allowed = {"POST"}, unit = segs[1];
   else if (segs.size() == 3 && segs[0] == "dongle" && segs[2] == "execute_raw") route = Route::kExecuteRaw, allowed = {"POST"}, unit = segs[1];
   else if (segs.size() == 4 && segs[0] == "dongle" && segs[2] == "settings" && segs[3] == "apn") route = Route::kApn, allowed = {"GET", "PUT"}, unit = segs[1];
@@ -210,6 +234,7 @@ void LocalApi::handle(const HttpRequest& req, std::shared_ptr<Reply> reply) {
         return respond(error_response(400, "missing query parameter 'file', e.g. /download_log/?file=syslog"));
       auto path = resolve_log_file(opts_.log_root, it->second);
       if (!path) return respond(error_response(path.error()));
+      if (auto tail = req.query.find("tail"); tail != req.query.end()) return respond(log_tail(path.value(), tail->second));
       HttpResponse r;
       r.content_type = "application/octet-stream";
       r.file_path = path.value();
@@ -229,6 +254,23 @@ void LocalApi::handle(const HttpRequest& req, std::shared_ptr<Reply> reply) {
       if (req.method == "GET") return job_get(jid, std::move(respond));
       return job_delete(jid, std::move(respond));
     case Route::kEvents: return events(req, std::move(reply));
+    case Route::kLogs: {
+      List files;
+      for (const auto& f : list_log_files(opts_.log_root))
+        files.push_back(Value(Map{{"name", Value(f.name)},
+                                  {"size", Value(static_cast<int64_t>(f.size))},
+                                  {"modified", Value(iso_time(std::chrono::system_clock::from_time_t(f.modified)))}}));
+      return respond(json_response(200, Value(std::move(files))));
+    }
+    case Route::kInfo: {
+      auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();
+      return respond(json_response(200, Value(Map{{"unit_id", Value(unit_id_.display())},
+                                                  {"saltgw_version", Value(SALTGW_VERSION)},
+                                                  {"dispatch", Value(opts_.dispatch_name)},
+                                                  {"uptime_seconds", Value(static_cast<int64_t>(up))},
+                                                  {"auth", Value(auth_required_.load() ? "required" : "open")},
+                                                  {"log_root", Value(opts_.log_root)}})));
+    }
     case Route::kNone: break;
   }
   respond(error_response(500, "unhandled route"));

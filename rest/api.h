@@ -17,6 +17,11 @@
 //   PUT  /dongle/<unit_id>/settings/apn/
 //   GET|DELETE /dongle/<unit_id>/jobs/<jid>   a job's state / stop it
 //   GET  /dongle/<unit_id>/events?tag=PREFIX  the minion's events, as SSE
+//   GET  /logs/                          the files /download_log/ serves (name, size, modified)
+//   GET  /info/                          saltgw's version, dispatch, uptime, auth mode
+//   GET  /ui/                            the configuration page (rest/ui_assets.h); GET / too
+//                                        when the client asks for HTML first
+//   GET  /ui/<asset>                     its script and style sheet (versioned names)
 // execute and execute_raw also take ?async=1 (202 {"jid"}) and stream NDJSON
 // with `Accept: application/x-ndjson` or ?stream=1.
 #pragma once
@@ -48,6 +53,8 @@ struct HttpRequest {
   std::string authorization;  // Authorization header, if any
   std::string request_headers;  // Access-Control-Request-Headers, if any
   std::string accept;           // Accept header
+  std::string accept_encoding;  // Accept-Encoding header (the page is sent gzipped when it allows)
+  std::string if_none_match;    // If-None-Match header (the page's ETag)
   std::string client;           // the peer's address, for per-client limits
 };
 
@@ -161,6 +168,7 @@ class LocalApi {
   ApiDeps deps_;
   std::shared_ptr<Sse> sse_;
   std::shared_ptr<Admission> admission_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace saltgw::rest
