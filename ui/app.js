@@ -55,7 +55,8 @@
     const b = e.target.closest('button[data-view]');
     if (b) show(b.dataset.view, false);
   });
-  window.addEventListener('hashchange', () => show(location.hash.slice(1)));
+  window.addEventListener('hashchange', () => { if (VIEWS.includes(location.hash.slice(1))) show(location.hash.slice(1)); });
+  document.querySelector('.skip').addEventListener('click', (e) => { e.preventDefault(); $('main').focus(); });
   document.querySelectorAll('h2').forEach((h) => h.setAttribute('tabindex', '-1'));
 
   // ---- sign-in ----------------------------------------------------------
