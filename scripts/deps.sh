@@ -15,7 +15,8 @@ SALT_VERSION=${SALT_VERSION:-3006.23}
 apt_pkgs=(build-essential meson ninja-build pkgconf
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libsodium-dev libpistache-dev
   rapidjson-dev libgtest-dev libgmock-dev libyaml-cpp-dev
-  curl wrk python3-venv)
+  curl wrk python3-venv
+  chromium chromium-driver)
 
 missing=()
 for p in "${apt_pkgs[@]}"; do
@@ -82,5 +83,22 @@ if [ ! -x "$venv/bin/salt-minion" ] || ! "$venv/bin/python" -c "import salt.vers
     exit 1
   fi
   echo "$reqs_sum" > "$venv/.saltgw-requirements"
+fi
+# The configuration page's browser tests (tests/ui/): Selenium into the same
+# virtual environment, and axe-core (the accessibility check run in the
+# browser) from the npm registry into $SALTGW_VENV_ROOT/ui-node.
+if ! "$venv/bin/python" -c "import selenium" 2>/dev/null; then
+  echo "deps: installing scripts/ui-requirements.txt into $venv" >&2
+  "$venv/bin/pip" install -q -r "$here/scripts/ui-requirements.txt" >&2
+fi
+axe_dir=$SALTGW_VENV_ROOT/ui-node
+if [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then
+  echo "deps: installing axe-core into $axe_dir" >&2
+  if ! command -v npm >/dev/null 2>&1; then
+    SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  mkdir -p "$axe_dir"
+  npm install --silent --no-audit --no-fund --prefix "$axe_dir" axe-core@4.14.1 >&2
 fi
 echo "$venv"

@@ -93,13 +93,14 @@
   }
 
   // A job's area: heading, progress per state, and the outcome.
-  function jobView(container, title) {
+  // Newest first in the console; in order (append) where steps follow one another.
+  function jobView(container, title, append) {
     const box = el('div', { class: 'job' });
     const head = el('p', { class: 'hint' }, title);
     const wait = el('p', { class: 'hint', role: 'status' }, 'sending…');
     const states = el('ul', { class: 'states', 'aria-label': 'States' });
     box.append(head, wait, states);
-    container.prepend(box);
+    if (append) container.append(box); else container.prepend(box);
     const seen = new Set();
     return {
       box,
@@ -117,7 +118,7 @@
           states.replaceChildren(...all.map(stateItem));
           const failed = all.filter((s) => s.result === false).length;
           const sum = el('p', { class: 'summary ' + (failed ? 'fail' : 'pass'), 'data-summary': failed ? 'FAIL' : 'PASS' },
-            failed ? `FAIL: ${failed} of ${all.length} states failed` : `PASS: all ${all.length} states succeeded`);
+            failed ? `FAIL: ${failed} of ${all.length} states failed` : all.length === 1 ? 'PASS: the state succeeded' : `PASS: all ${all.length} states succeeded`);
           box.append(sum);
         } else if (last.type === 'result') {
           box.append(el('p', { class: 'summary pass', 'data-summary': 'PASS' }, 'PASS'),
@@ -137,8 +138,8 @@
   }
 
   // Runs a job streamed into `container`; resolves to its last line (or null).
-  async function runJob(container, title, raw, body) {
-    const v = jobView(container, title);
+  async function runJob(container, title, raw, body, append) {
+    const v = jobView(container, title, append);
     try {
       const last = await GW.runStreamed(raw, body, (line) => {
         if (line.type === 'accepted') v.status(`job ${line.jid} accepted (${line.fun}), running…`);

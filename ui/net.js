@@ -93,7 +93,7 @@
     btn.disabled = true;
     const out = $('wifi-run');
     out.replaceChildren();
-    const v = P.jobView(out, 'Saving the networks (grains.set wpa_supplicant:networks)…');
+    const v = P.jobView(out, 'Saving the networks (grains.set wpa_supplicant:networks)…', true);
     try {
       const stored = nets.map((n) => ({ ssid: n.ssid, psk: n.psk, priority: n.priority }));
       const r = await GW.execute('grains.set', ['wpa_supplicant:networks', stored], { destructive: true, force: true });
@@ -107,7 +107,7 @@
       return;
     }
     const last = await P.runJob(out, 'Applying (state.sls network.wlan.client.config): the hotspot may drop for a moment; the page reconnects by itself.', false,
-      { command: 'state.sls', arg: ['network.wlan.client.config'], kwarg: {} });
+      { command: 'state.sls', arg: ['network.wlan.client.config'], kwarg: {} }, true);
     btn.disabled = false;
     if (last) loadWifi(true);
   });

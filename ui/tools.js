@@ -109,7 +109,8 @@
 
   function addEvent(ev) {
     const list = $('events-list');
-    list.prepend(el('li', {}, el('div', { class: 'tag' }, ev.tag), el('pre', {}, JSON.stringify(ev.data, null, 1))));
+    const text = JSON.stringify(ev.data, null, 1);  // cut short: a list of events, not a viewer
+    list.prepend(el('li', {}, el('div', { class: 'tag' }, ev.tag), el('pre', {}, text.length > 600 ? text.slice(0, 600) + ' …' : text)));
     while (list.children.length > MAX_EVENTS) list.lastChild.remove();
   }
 
@@ -162,9 +163,13 @@
     try {
       const res = await GW.request('GET', '/download_log/?file=' + encodeURIComponent(name) + '&tail=65536', undefined, { raw: true, retry: true });
       const size = Number(res.headers.get('X-Log-Size') || 0);
-      const text = await res.text();
-      $('logs-tail-h').textContent = `Tail of ${name}` + (size > text.length ? ` (last ${P.bytes(text.length)} of ${P.bytes(size)})` : '');
-      $('logs-tail').textContent = text || '(empty)';
+      let text = await res.text();
+      const cut = size > 65536;
+      if (cut && text.indexOf('\n') >= 0) text = text.slice(text.indexOf('\n') + 1);  // from the first whole line
+      $('logs-tail-h').textContent = `Tail of ${name}` + (cut ? ` (last 64.0 KiB of ${P.bytes(size)})` : '');
+      const pre = $('logs-tail');
+      pre.textContent = text || '(empty)';
+      pre.scrollTop = pre.scrollHeight;
     } catch (err) { say('logs-msg', `Could not read ${name}: ${err.message}`); }
   }
 

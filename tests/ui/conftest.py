@@ -95,3 +95,15 @@ def browser(tmp_path_factory):
 def shots():
     os.makedirs(SHOTS, exist_ok=True)
     return SHOTS
+
+
+@pytest.fixture(scope="module")
+def axe_source():
+    """axe-core's script (scripts/deps.sh installs it from the npm registry)."""
+    here = os.path.join(os.path.dirname(__file__), "..", "..")
+    for path in (os.environ.get("SALTGW_AXE", ""),
+                 "/var/cache/saltgw/venvs/ui-node/node_modules/axe-core/axe.min.js",
+                 os.path.join(here, ".venv", "ui-node", "node_modules", "axe-core", "axe.min.js")):
+        if path and os.path.isfile(path):
+            return open(path, encoding="utf-8").read()
+    pytest.fail("axe-core is missing: run scripts/deps.sh (it installs axe-core from the npm registry)")
