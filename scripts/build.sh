@@ -17,7 +17,14 @@ elif [ -n "${SALTGW_MESON_ARGS:-}" ]; then
     exit 1
   fi
 fi
-if ! out=$(ninja -C "$builddir" 2>&1); then
+# Targets (e.g. gateway/saltgw) build only what they need; none builds all.
+# SALTGW_BUILD_PROGRESS=1 shows ninja's [n/N] lines as it goes (scripts/run.sh).
+if [ -n "${SALTGW_BUILD_PROGRESS:-}" ]; then
+  echo "build: building ${*:-everything} in $builddir" >&2
+  ninja -C "$builddir" "$@" >&2
+  exit 0
+fi
+if ! out=$(ninja -C "$builddir" "$@" 2>&1); then
   echo "$out" | grep -v '^\[' | tail -n 60 >&2
   exit 1
 fi
