@@ -97,7 +97,8 @@ const GW = (() => {
         if (o.retry && attempt < 20) continue;
         throw new ApiError(0, 'The connection was lost before the device answered; the request may not have reached it.');
       }
-      st.timings.push({ what: method + ' ' + path.replace(/\/dongle\/[^/]+/, '/dongle/<unit>'), ms: performance.now() - t0, status: res.status });
+      const what = method + ' ' + path.replace(/\/dongle\/[^/]+/, '/dongle/<unit>') + (body && body.command ? ' ' + String(body.command).split(' ')[0] : '') + (o.raw ? ' (until the headers)' : '');
+      st.timings.push({ what, ms: performance.now() - t0, status: res.status });
       if (!res.ok) throw await errorOf(res);
       if (o.raw) return res;
       if (res.status === 204) return null;

@@ -478,6 +478,9 @@ def test_sign_in_when_auth_is_required_and_expiry_said(browser, tmp_path, shots,
         wait(d, lambda d: not q(d, "#view-login").get_attribute("hidden"))
         assert "asks you to sign in" in q(d, "#login-msg").text
         d.save_screenshot(os.path.join(shots, "login-1280.png"))
+        phone(d)
+        d.save_screenshot(os.path.join(shots, "login-360.png"))
+        laptop(d)
         q(d, "#login-btn").click()
         wait(d, lambda d: q(d, "#dev-unit").text == g.unit_id)
         assert d.execute_script("return sessionStorage.getItem('saltgw.token')").count(".") == 2
@@ -493,3 +496,34 @@ def test_sign_in_when_auth_is_required_and_expiry_said(browser, tmp_path, shots,
         wait(d, lambda d: qs(d, '#logs-list li[data-file="syslog"]'))
     finally:
         g.stop()
+
+
+def test_load_and_call_timings_recorded(browser, gw):
+    """The page's first load (empty cache) and a reload (ETag / immutable
+    assets), and each API call the page makes, timed in the browser. Figures,
+    not pass/fail: written to $SALTGW_UI_TIMINGS (docs/benchmarks.md quotes a run)."""
+    d = browser
+    laptop(d)
+    d.execute_cdp_cmd("Network.enable", {})
+    d.execute_cdp_cmd("Network.clearBrowserCache", {})
+    nav = "const n = performance.getEntriesByType('navigation')[0]; return [n.domContentLoadedEventEnd, n.loadEventEnd, n.transferSize];"
+    figures = {}
+    for name in ("first load (empty cache)", "reload (cached)"):
+        d.get(gw.url + "/ui/#device") if name.startswith("first") else d.refresh()
+        wait(d, lambda d: re.fullmatch(r"\d+\.\d+.*", q(d, "#dev-salt").text))
+        wait(d, lambda d: d.execute_script(nav)[1] > 0)
+        dcl, load, transfer = d.execute_script(nav)
+        figures[name] = {"dom_content_loaded_ms": round(dcl, 1), "load_ms": round(load, 1), "html_transfer_bytes": transfer}
+    run_console(d, "test.ping")
+    summary(d, "#console-out")
+    goto(d, "logs")
+    wait(d, lambda d: qs(d, "#logs-list li[data-file]"))
+    calls = d.execute_script("return GW.timings")
+    assert calls and all(c["ms"] >= 0 for c in calls)
+    figures["calls"] = [{"what": c["what"], "ms": round(c["ms"], 1), "status": c["status"]} for c in calls]
+    assert figures["first load (empty cache)"]["html_transfer_bytes"] > 0
+    out = os.environ.get("SALTGW_UI_TIMINGS")
+    if out:
+        with open(out, "w") as f:
+            json.dump(figures, f, indent=1)
+    print(json.dumps(figures, indent=1))
