@@ -196,7 +196,9 @@ def test_async_job_listed_and_cancelled(browser, gw):
 
 
 def test_wifi_add_edit_remove_priority_then_apply(browser, gw):
+    """On a phone's width: the screen a person uses next to the car."""
     d = browser
+    phone(d)
     gw.execute("grains.set", ["wpa_supplicant:networks", [{"ssid": "Home", "psk": "homepass1", "priority": 1}]],
                {"destructive": True, "force": True})
     open_page(d, gw, "wifi")
@@ -235,6 +237,7 @@ def test_wifi_add_edit_remove_priority_then_apply(browser, gw):
     assert stored == [{"ssid": "Cafe", "psk": "newcafepass", "priority": 2}, {"ssid": "Old", "psk": "oldpass12", "priority": 1}]
     conf = sandbox_file("wpa_supplicant.conf")
     assert 'ssid="Cafe"' in conf and 'psk="newcafepass"' in conf and "Home" not in conf
+    laptop(d)
 
 
 def test_apn_validation_save_and_apply(browser, gw):
