@@ -93,7 +93,7 @@ const GW = (() => {
       try {
         res = await fetch(path, init);
       } catch (e) {
-        connectionLost('no answer to ' + method + ' ' + path.split('?')[0]);
+        connectionLost('the device did not answer');
         if (o.retry && attempt < 20) continue;
         throw new ApiError(0, 'The connection was lost before the device answered; the request may not have reached it.');
       }
@@ -173,7 +173,7 @@ const GW = (() => {
       if (!jid) throw new ApiError(0, 'The connection was lost before the device accepted the command; it did not start, or its outcome is unknown.');
     }
     if (last) return last;
-    connectionLost('the stream of job ' + jid + ' broke off');
+    connectionLost('a running job’s stream broke off');
     if (onWait) onWait(`connection lost while job ${jid} ran; following it by its id once the device answers…`);
     return pollJob(jid, onWait);
   }

@@ -94,6 +94,7 @@
     const out = $('wifi-run');
     out.replaceChildren();
     const v = P.jobView(out, 'Saving the networks (grains.set wpa_supplicant:networks)…', true);
+    out.scrollIntoView({ block: 'nearest' });
     try {
       const stored = nets.map((n) => ({ ssid: n.ssid, psk: n.psk, priority: n.priority }));
       const r = await GW.execute('grains.set', ['wpa_supplicant:networks', stored], { destructive: true, force: true });
@@ -153,6 +154,7 @@
     btn.disabled = true;
     if (await saveApn()) {
       $('apn-run').replaceChildren();
+      $('apn-run').scrollIntoView({ block: 'nearest' });
       await P.runJob($('apn-run'), 'Applying (state.sls network.wwan.qmi.config)…', false,
         { command: 'state.sls', arg: ['network.wwan.qmi.config'], kwarg: {} });
     }

@@ -75,6 +75,13 @@ def summary(d, scope, newest="first"):
     return el.get_attribute("data-summary"), el.text
 
 
+def wifi_add(d, ssid, psk, prio):
+    for field, value in (("ssid", ssid), ("psk", psk), ("priority", prio)):
+        q(d, f"#wifi-{field}").clear()
+        q(d, f"#wifi-{field}").send_keys(value)
+    q(d, "#wifi-submit").click()
+
+
 def sandbox_file(name):
     return open(os.path.join(os.environ["SALTGW_SANDBOX_DIR"], "out", name)).read()
 
@@ -205,10 +212,7 @@ def test_wifi_add_edit_remove_priority_then_apply(browser, gw):
     wait(d, lambda d: qs(d, '#wifi-list li[data-ssid="Home"]'))
 
     def add(ssid, psk, prio):
-        for field, value in (("ssid", ssid), ("psk", psk), ("priority", prio)):
-            q(d, f"#wifi-{field}").clear()
-            q(d, f"#wifi-{field}").send_keys(value)
-        q(d, "#wifi-submit").click()
+        wifi_add(d, ssid, psk, prio)
 
     add("Cafe", "short", "2")  # refused, with the reason next to the field
     assert "8 to 63" in q(d, "#wifi-psk-err").text
@@ -237,6 +241,34 @@ def test_wifi_add_edit_remove_priority_then_apply(browser, gw):
     assert stored == [{"ssid": "Cafe", "psk": "newcafepass", "priority": 2}, {"ssid": "Old", "psk": "oldpass12", "priority": 1}]
     conf = sandbox_file("wpa_supplicant.conf")
     assert 'ssid="Cafe"' in conf and 'psk="newcafepass"' in conf and "Home" not in conf
+    laptop(d)
+
+
+def test_wifi_apply_while_the_device_is_unreachable_then_again(browser, gw, restart_gw, shots):
+    """The hotspot is gone when the person presses apply: the page says so,
+    keeps the unsaved networks, and applies them once the device is back."""
+    d = browser
+    phone(d)
+    open_page(d, gw, "wifi")
+    wait(d, lambda d: qs(d, "#wifi-list li"))
+    wifi_add(d, "Roadside", "roadside1", "5")
+    wait(d, lambda d: qs(d, '#wifi-list li[data-ssid="Roadside"]'))
+    gw.proc.kill()
+    gw.proc.wait(10)
+    q(d, "#wifi-apply").click()
+    verdict, _ = summary(d, "#wifi-run", "last")
+    assert verdict == "FAIL"
+    assert "connection was lost" in q(d, "#wifi-run").text
+    wait(d, lambda d: "connection lost" in q(d, "#conn").text)
+    d.execute_script("document.getElementById('wifi-run').scrollIntoView({block: 'center'})")
+    d.save_screenshot(os.path.join(shots, "connection-lost-360.png"))
+    restart_gw(gw)
+    wait(d, lambda d: "connection restored" in q(d, "#conn").text, t=40)
+    assert qs(d, '#wifi-list li[data-ssid="Roadside"]')  # nothing typed was lost
+    q(d, "#wifi-apply").click()
+    verdict, _ = summary(d, "#wifi-run", "last")
+    assert verdict == "PASS"
+    assert any(n["ssid"] == "Roadside" for n in gw.execute("grains.get", ["wpa_supplicant:networks"]).json())
     laptop(d)
 
 
