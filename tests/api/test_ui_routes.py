@@ -72,3 +72,23 @@ def test_auth_required_guards_the_new_routes_not_the_page(gateway_factory):
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     headers = {"Authorization": f"Bearer {g.token}"}
     assert requests.get(g.url + "/info/", headers=headers, timeout=10).json()["auth"] == "required"
+
+
+def test_root_negotiation_end_to_end(gw):
+    """What Pistache makes of the Accept header still decides as wants_html()
+    does: q-values first, then order."""
+    cases = {
+        "application/json;q=0.5, text/html": "text/html",
+        "text/html;q=0.5, application/json": "application/json",
+        "text/html;q=0.8, application/json;q=0.8": "text/html",
+        "application/json;q=0.8, text/html;q=0.8": "application/json",
+        "text/html, application/json;q=0.9": "text/html",
+        BROWSER_ACCEPT: "text/html",
+        "*/*": "application/json",
+        "application/x-ndjson": "application/json",
+    }
+    for accept, expected in cases.items():
+        r = requests.get(gw.url + "/", headers={"Accept": accept}, timeout=10)
+        assert r.status_code == 200 and r.headers["Content-Type"].split(";")[0] == expected, accept
+        if expected == "application/json":
+            assert r.json() == {"unit_id": gw.unit_id}
