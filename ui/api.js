@@ -86,7 +86,7 @@ const GW = (() => {
     const o = opts || {};
     for (let attempt = 0; ; attempt++) {
       await online();
-      const init = { method, headers: headers(body !== undefined ? { 'Content-Type': 'application/json' } : o.headers), cache: 'no-store' };
+      const init = { method, headers: headers(body !== undefined ? { 'Content-Type': 'application/json' } : o.headers), cache: 'no-store', signal: o.signal };
       if (body !== undefined) init.body = JSON.stringify(body);
       const t0 = performance.now();
       let res;
@@ -152,6 +152,35 @@ const GW = (() => {
     }
   }
 
+  // True when GET / answers within `ms`.
+  async function ping(ms) {
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(), ms);
+    try {
+      const res = await fetch('/', { headers: { Accept: 'application/json' }, cache: 'no-store', signal: ctl.signal });
+      return res.ok;
+    } catch (e) {
+      return false;
+    } finally { clearTimeout(timer); }
+  }
+
+  // While a long answer streams in, a dropped hotspot shows as silence, not
+  // as an error (no TCP reset comes): probe the device every few seconds and
+  // give up on the stream when it stops answering.
+  function watchdog(ctl, every) {
+    let busy = false;
+    const timer = setInterval(async () => {
+      if (busy) return;
+      busy = true;
+      if (st.lost || !(await ping(4000))) {
+        connectionLost('the device stopped answering');
+        ctl.abort();
+      }
+      busy = false;
+    }, every);
+    return () => clearInterval(timer);
+  }
+
   // Runs a command streamed (NDJSON): onLine gets each line; resolves to the
   // last one. When the connection drops after the job was accepted, the job
   // is followed by polling its jid instead.
@@ -159,8 +188,10 @@ const GW = (() => {
     const path = unitPath(raw ? 'execute_raw/' : 'execute/') + '?stream=1';
     let jid = null;
     let last = null;
+    const ctl = new AbortController();
+    const stopWatch = watchdog(ctl, 5000);
     try {
-      const res = await request('POST', path, body, { raw: true, headers: {} });
+      const res = await request('POST', path, body, { raw: true, headers: {}, signal: ctl.signal });
       await readChunks(res, '\n', (line) => {
         let obj;
         try { obj = JSON.parse(line); } catch (e) { return; }
@@ -171,7 +202,7 @@ const GW = (() => {
     } catch (e) {
       if (e instanceof ApiError && e.status !== 0) throw e;
       if (!jid) throw new ApiError(0, 'The connection was lost before the device accepted the command; it did not start, or its outcome is unknown.');
-    }
+    } finally { stopWatch(); }
     if (last) return last;
     connectionLost('a running job’s stream broke off');
     if (onWait) onWait(`connection lost while job ${jid} ran; following it by its id once the device answers…`);
@@ -187,6 +218,8 @@ const GW = (() => {
         await online();
         const ac = new AbortController();
         ctl.abort = () => ac.abort();
+        let heard = Date.now();
+        const silence = setInterval(() => { if (st.lost || Date.now() - heard > 35000) ac.abort(); }, 2000);
         try {
           const q = tag ? '?tag=' + encodeURIComponent(tag) : '';
           const res = await fetch(unitPath('events') + q, { headers: headers({ Accept: 'text/event-stream' }), signal: ac.signal, cache: 'no-store' });
@@ -194,6 +227,7 @@ const GW = (() => {
           delay = 1000;
           onState('open', tag ? `receiving events whose tag starts with “${tag}”` : 'receiving all events');
           await readChunks(res, '\n\n', (frame) => {
+            heard = Date.now();
             let name = 'message';
             const data = [];
             frame.split('\n').forEach((l) => {
@@ -207,8 +241,8 @@ const GW = (() => {
         } catch (e) {
           if (ctl.stopped) return;
           onState('closed', 'the event stream was cut; reconnecting…');
-          connectionLost('the event stream was cut');
-        }
+          if (!(await ping(4000))) connectionLost('the event stream was cut');
+        } finally { clearInterval(silence); }
         await sleep(delay);
         delay = Math.min(delay * 2, 8000);
       }

@@ -473,6 +473,30 @@ def test_recovers_when_saltgw_restarts_mid_run(browser, gw, restart_gw):
     assert verdict == "PASS"
 
 
+def test_stream_cut_by_the_network_is_followed_by_jid(browser, gw):
+    """The phone loses the hotspot while a job runs and saltgw does not: the
+    page follows the job by its jid once the network is back, and shows its
+    result."""
+    d = browser
+    open_page(d, gw, "console")
+    run_console(d, "test.sleep 9")
+    wait(d, lambda d: "accepted" in q(d, "#console-out .job:first-child").text)
+    # Offline for the browser: the open stream just goes quiet, as when a
+    # hotspot drops; the page's probe of the device notices within seconds.
+    d.execute_cdp_cmd("Network.enable", {})
+    offline = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+    d.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
+    try:
+        wait(d, lambda d: "connection lost" in q(d, "#conn").text, t=20)
+        wait(d, lambda d: "following it by its id" in q(d, "#console-out .job:first-child").text, t=10)
+    finally:
+        d.execute_cdp_cmd("Network.emulateNetworkConditions", dict(offline, offline=False))
+    wait(d, lambda d: "connection restored" in q(d, "#conn").text, t=40)
+    verdict, _ = summary(d, "#console-out")
+    job = q(d, "#console-out .job:first-child").text
+    assert verdict == "PASS" and "true" in job, job  # the result, fetched by jid
+
+
 def test_events_come_back_after_a_restart(browser, gw, restart_gw):
     d = browser
     open_page(d, gw, "events")
