@@ -528,7 +528,7 @@ def _expired_token(secret_path, unit_id):
     return f"{head}.{claims}.{b64(sig)}"
 
 
-def test_sign_in_when_auth_is_required_and_expiry_said(browser, tmp_path, shots, gateway_class):
+def test_sign_in_when_auth_is_required_and_expiry_said(browser, tmp_path, shots, gateway_class, axe_source):
     d = browser
     g = gateway_class(tmp_path, ["--dispatch", "engine"], config_text="auth: required\n")
     try:
@@ -537,8 +537,10 @@ def test_sign_in_when_auth_is_required_and_expiry_said(browser, tmp_path, shots,
         wait(d, lambda d: not q(d, "#view-login").get_attribute("hidden"))
         assert "asks you to sign in" in q(d, "#login-msg").text
         d.save_screenshot(os.path.join(shots, "login-1280.png"))
+        assert axe_findings(d, axe_source) == []
         phone(d)
         d.save_screenshot(os.path.join(shots, "login-360.png"))
+        assert axe_findings(d, axe_source) == []
         laptop(d)
         q(d, "#login-btn").click()
         wait(d, lambda d: q(d, "#dev-unit").text == g.unit_id)
