@@ -223,7 +223,13 @@ const GW = (() => {
         try {
           const q = tag ? '?tag=' + encodeURIComponent(tag) : '';
           const res = await fetch(unitPath('events') + q, { headers: headers({ Accept: 'text/event-stream' }), signal: ac.signal, cache: 'no-store' });
-          if (!res.ok) { const err = await errorOf(res); onState('error', err.message); if (res.status === 401) return; await sleep(delay); continue; }
+          if (!res.ok) {
+            const err = await errorOf(res);
+            onState('error', err.message);
+            if (res.status === 401) { ctl.stopped = true; return; }  // started again after signing in
+            await sleep(delay);
+            continue;
+          }
           delay = 1000;
           onState('open', tag ? `receiving events whose tag starts with “${tag}”` : 'receiving all events');
           await readChunks(res, '\n\n', (frame) => {
@@ -247,7 +253,7 @@ const GW = (() => {
         delay = Math.min(delay * 2, 8000);
       }
     })();
-    return { stop() { ctl.stopped = true; if (ctl.abort) ctl.abort(); } };
+    return { stop() { ctl.stopped = true; if (ctl.abort) ctl.abort(); }, get ended() { return ctl.stopped; } };
   }
 
   return {

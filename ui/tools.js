@@ -32,13 +32,32 @@
   try { jobs = JSON.parse(sessionStorage.getItem(JOBS_KEY) || '[]'); } catch (e) { jobs = []; }
   const saveJobs = () => sessionStorage.setItem(JOBS_KEY, JSON.stringify(jobs.slice(0, 30)));
 
+  // Updated in place (not redrawn), so that the focus of a keyboard user
+  // stays on the button it is on while the jobs are polled.
   function renderJobs() {
     const list = $('jobs-list');
-    list.replaceChildren(...jobs.map((j) => el('li', { 'data-jid': j.jid },
-      el('span', { class: 'name mono' }, j.command),
-      el('span', { class: 'meta', 'data-status': j.status }, `${j.status}${j.note ? ' — ' + j.note : ''} · jid ${j.jid}`),
-      el('span', { class: 'acts' },
-        j.status === 'running' ? el('button', { type: 'button', class: 'small', 'aria-label': `Cancel job ${j.jid}`, onclick: () => cancelJob(j) }, 'Cancel') : null))));
+    const rows = new Map([...list.querySelectorAll('li[data-jid]')].map((li) => [li.dataset.jid, li]));
+    list.querySelectorAll('li:not([data-jid])').forEach((li) => li.remove());
+    jobs.forEach((j, i) => {
+      let li = rows.get(j.jid);
+      if (!li) {
+        li = el('li', { 'data-jid': j.jid }, el('span', { class: 'name mono' }, j.command), el('span', { class: 'meta' }), el('span', { class: 'acts' }));
+        list.insertBefore(li, list.children[i] || null);
+      }
+      rows.delete(j.jid);
+      const meta = li.querySelector('.meta');
+      meta.textContent = `${j.status}${j.note ? ' — ' + j.note : ''} · jid ${j.jid}`;
+      meta.dataset.status = j.status;
+      const acts = li.querySelector('.acts');
+      const btn = acts.querySelector('button');
+      if (j.status === 'running' && !btn) {
+        acts.append(el('button', { type: 'button', class: 'small', 'aria-label': `Cancel job ${j.jid}`, onclick: () => cancelJob(j) }, 'Cancel'));
+      } else if (j.status !== 'running' && btn) {
+        if (document.activeElement === btn) $('console-cmd').focus();
+        btn.remove();
+      }
+    });
+    rows.forEach((li) => li.remove());
     if (!jobs.length) list.append(el('li', {}, 'No background jobs started from this page.'));
   }
 
@@ -188,7 +207,7 @@
   }
   $('logs-refresh').addEventListener('click', loadLogs);
 
-  P.LOADERS.events = () => { if (!stream) startEvents(); };
+  P.LOADERS.events = () => { if (!stream || stream.ended) startEvents(); };
   P.LOADERS.logs = loadLogs;
   P.LOADERS.console = () => { renderJobs(); pollJobs(); };
 

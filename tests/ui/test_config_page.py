@@ -192,9 +192,12 @@ def test_async_job_listed_and_cancelled(browser, gw):
     run_console(d, "test.sleep 60", background=True)
     jid = wait(d, lambda d: d.execute_script(
         "const li = document.querySelector('#jobs-list li[data-jid]'); return li && li.dataset.jid"))
-    assert "running" in q(d, f'#jobs-list li[data-jid="{jid}"]').text
-    # The list is redrawn as jobs are polled: find the button afresh.
-    d.execute_script(f"document.querySelector('#jobs-list li[data-jid=\"{jid}\"] button').focus()")
+    row = q(d, f'#jobs-list li[data-jid="{jid}"]')
+    assert "running" in row.text
+    # With the keyboard: the focus stays on Cancel while the list is polled.
+    row.find_element(By.CSS_SELECTOR, "button").send_keys("")  # focuses it
+    time.sleep(2)  # more than one poll
+    assert d.switch_to.active_element.get_attribute("aria-label") == f"Cancel job {jid}"
     ActionChains(d).send_keys(Keys.ENTER).perform()
     wait(d, lambda d: "cancelled" in q(d, f'#jobs-list li[data-jid="{jid}"]').text, t=40)
     job = requests.get(f"{gw.url}/dongle/{gw.unit_id}/jobs/{jid}", timeout=10).json()
@@ -555,6 +558,11 @@ def test_sign_in_when_auth_is_required_and_expiry_said(browser, tmp_path, shots,
         wait(d, lambda d: not q(d, "#view-device").get_attribute("hidden"))
         goto(d, "logs")
         wait(d, lambda d: qs(d, '#logs-list li[data-file="syslog"]'))
+        # Live events carry the token too (the page reads SSE with fetch).
+        goto(d, "events")
+        wait(d, lambda d: "receiving all events" in q(d, "#events-status").text)
+        g.execute("event.fire", [{}, "saltgw/authed/event"])
+        wait(d, lambda d: "saltgw/authed/event" in q(d, "#events-list").text)
     finally:
         g.stop()
 
