@@ -52,8 +52,9 @@ std::vector<LogFileInfo> list_log_files(const std::string& root, size_t max_file
     if (it.depth() >= max_depth) it.disable_recursion_pending();
     std::error_code fec;
     if (!it->is_regular_file(fec)) continue;  // follows symlinks; resolve_log_file checks where they lead
-    std::string name = fs::relative(it->path(), base, fec).generic_string();
-    if (fec || name.empty()) continue;
+    // Lexically: fs::relative would resolve a symlink's name into its target's.
+    std::string name = it->path().lexically_relative(base).generic_string();
+    if (name.empty()) continue;  // resolve_log_file below refuses anything else that leaves the root
     auto real = resolve_log_file(root, name);
     if (!real) continue;
     struct stat st {};
