@@ -51,6 +51,7 @@ const GW = (() => {
     const secs = Math.round((Date.now() - st.lostAt) / 1000);
     st.lost = false;
     setConn('ok', `connection restored after ${secs} s`);
+    setTimeout(() => { if (!st.lost) setConn('ok', 'connected'); }, 15000);
     st.waiters.splice(0).forEach((w) => w());
     st.restored.forEach((f) => { try { f(secs); } catch (e) { console.error(e); } });
   }
@@ -99,6 +100,7 @@ const GW = (() => {
       }
       const what = method + ' ' + path.replace(/\/dongle\/[^/]+/, '/dongle/<unit>') + (body && body.command ? ' ' + String(body.command).split(' ')[0] : '') + (o.raw ? ' (until the headers)' : '');
       st.timings.push({ what, ms: performance.now() - t0, status: res.status });
+      if (st.timings.length > 200) st.timings.shift();
       if (!res.ok) throw await errorOf(res);
       if (o.raw) return res;
       if (res.status === 204) return null;
