@@ -86,6 +86,14 @@ def sandbox_file(name):
     return open(os.path.join(os.environ["SALTGW_SANDBOX_DIR"], "out", name)).read()
 
 
+@pytest.fixture(autouse=True)
+def laptop_after(request):
+    """Each test leaves the browser at laptop width, whatever it used."""
+    yield
+    if "browser" in request.fixturenames:
+        laptop(request.getfixturevalue("browser"))
+
+
 # ---- serving -------------------------------------------------------------------
 
 def test_page_served_to_browsers_json_to_everyone_else(gw):
@@ -188,6 +196,7 @@ def test_state_run_shows_progress_per_state_then_pass_or_fail(browser, gw):
 
 def test_async_job_listed_and_cancelled(browser, gw):
     d = browser
+    phone(d)  # this flow on a phone's width
     open_page(d, gw, "console")
     run_console(d, "test.sleep 60", background=True)
     jid = wait(d, lambda d: d.execute_script(
@@ -277,6 +286,7 @@ def test_wifi_apply_while_the_device_is_unreachable_then_again(browser, gw, rest
 
 def test_apn_validation_save_and_apply(browser, gw):
     d = browser
+    phone(d)  # this flow on a phone's width
     open_page(d, gw, "apn")
     before = requests.get(f"{gw.url}/dongle/{gw.unit_id}/settings/apn/", timeout=30).json()
     for field, value in (("apn", "bad apn!"), ("user", "u1"), ("pass", "p1"), ("pin", "12"), ("mtu", "99999")):
@@ -304,6 +314,7 @@ def test_apn_validation_save_and_apply(browser, gw):
 
 def test_events_seen_filtered_and_paused(browser, gw):
     d = browser
+    phone(d)  # this flow on a phone's width
     open_page(d, gw, "events")
     tag_box = q(d, "#events-tag")
     tag_box.send_keys("saltgw/uitest/")
