@@ -7,15 +7,36 @@
 #                  3007.16 and 3008.4 also install here, see scripts/test-matrix.sh)
 #   SALTGW_VENV    where the virtual environment goes (default: .venv/salt-$SALT_VERSION)
 #
+#   scripts/deps.sh [--for run|test]   run (default): building and running;
+#                                      test: and everything scripts/test.sh uses
+#
 # Idempotent: packages already present are not installed again.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 SALT_VERSION=${SALT_VERSION:-3006.23}
 
-apt_pkgs=(build-essential meson ninja-build pkgconf
+for_what=run
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --for) for_what=$2; shift 2 ;;
+    --for=*) for_what=${1#*=}; shift ;;
+    *) echo "usage: scripts/deps.sh [--for run|test]" >&2; exit 2 ;;
+  esac
+done
+
+# --for run: what building and running saltgw needs.
+apt_pkgs=(build-essential meson ninja-build pkgconf ccache
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libsodium-dev libpistache-dev
   rapidjson-dev libgtest-dev libgmock-dev libyaml-cpp-dev
   curl wrk python3-venv)
+# --for test: and what the whole test run needs besides (scripts/test.sh),
+# installed in the same apt call: clang and its sanitizer/libFuzzer runtime
+# (the shared ASan+UBSan build), the package build's tools (Build-Depends of
+# packaging/debian/control) and lintian, stress-ng (load for the progress
+# stress test).
+if [ "$for_what" = test ]; then
+  apt_pkgs+=(clang libclang-rt-14-dev debhelper po-debconf dpkg-dev lintian fakeroot stress-ng)
+fi
 
 missing=()
 for p in "${apt_pkgs[@]}"; do

@@ -13,7 +13,7 @@ cd "$here"
 listen=${SALTGW_LISTEN:-127.0.0.1:9000}
 
 venv=$(bash scripts/deps.sh | tail -n 1)
-bash scripts/build.sh >&2
+bash scripts/build.sh gateway/saltgw >&2  # the daemon only
 
 minion_config=/etc/salt/minion
 sandbox=
