@@ -141,12 +141,13 @@ build_lane_pid=
 if [ "$level" = ci ]; then
   (
     built() { local n=$1; shift; stage "build-$n" builds 2400 nice -n 10 "$@"; echo $? > "$results/built/$n"; }
+    # In the order the lanes below need them.
     built asan bash scripts/sanitizer-build.sh asan
-    built tsan bash scripts/sanitizer-build.sh tsan gateway/saltgw tests/unit/unit_tests \
-      tests/integration/integration_tests tests/differential/argparse_dump
     mkdir -p "$results/deb"
     built deb env SALTGW_INSTALL_BUILD_DEPS=1 DEB_BUILD_OPTIONS="parallel=$(nproc) nocheck" \
       bash packaging/build-deb.sh "$results/deb"
+    built tsan bash scripts/sanitizer-build.sh tsan gateway/saltgw tests/unit/unit_tests \
+      tests/integration/integration_tests tests/differential/argparse_dump
     if [ -f scripts/test-arm.sh ]; then built arm bash scripts/test-arm.sh --build-only; fi
   ) &
   build_lane_pid=$!
@@ -278,6 +279,12 @@ checks_lane() {
     show schemathesis-deps 5
     junit_from_line schemathesis "0 passed, 1 failed"
   fi
+  # The release matrix (its own minions, the plain build).
+  mkdir -p "$results/matrix"
+  stage matrix checks 1500 bash scripts/test-matrix.sh "$results/matrix"
+  line=$(grep -E "^matrix:" "$results/matrix.log" | tail -n 1)
+  show matrix "^(release|  Salt|matrix:)"
+  junit_from_line matrix "${line:-0 passed, 1 failed}"
   # The Debian package, built by the background lane; installed, run, purged.
   if wait_built deb; then
     ( sandbox_env "$api_dir" "$api_config"; export SALTGW_PACKAGE_OUT="$results/deb" SALTGW_PACKAGE_PREBUILT=1
@@ -295,12 +302,6 @@ checks_lane() {
   else
     junit_from_line fuzz "0 passed, 1 failed"
   fi
-  # The release matrix (its own minions, the plain build).
-  mkdir -p "$results/matrix"
-  stage matrix checks 1500 bash scripts/test-matrix.sh "$results/matrix"
-  line=$(grep -E "^matrix:" "$results/matrix.log" | tail -n 1)
-  show matrix "^(release|  Salt|matrix:)"
-  junit_from_line matrix "${line:-0 passed, 1 failed}"
   # The ARM builds under qemu-user.
   if [ -f scripts/test-arm.sh ]; then
     if wait_built arm; then
