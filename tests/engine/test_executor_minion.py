@@ -71,7 +71,7 @@ def run(client, fun, *arg, timeout=60, **kwarg):
 def test_ping_reports_real_salt(client, minion):
     reply = client.call({"op": "ping"})
     assert reply["op"] == "pong" and reply["engine"] == "saltgw_executor"
-    assert reply["protocol"] == 1
+    assert reply["protocol"] == 2
     assert reply["salt_version"] == salt.version.__version__
     assert reply["pid"] != os.getpid()
     cmdline = open(f"/proc/{reply['pid']}/cmdline", "rb").read()
