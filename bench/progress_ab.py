@@ -4,7 +4,10 @@
 
 Starts both binaries (dispatch engine) against the same minion and runs the
 8-state streamed state.sls (gwmulti) alternately through A and B, first with
-the machine otherwise idle, then with every core kept busy by stress-ng. For
+the machine otherwise idle, then with every core kept busy by stress-ng, then
+with the cores busy and the minion's event bus flooded (FLOOD processes
+firing 1 MB events on it as fast as the minion takes them), which puts the
+minion's event publisher behind, as on a busy device. For
 each run it notes the time to the first progress line, to the result line,
 and how many progress lines came before the result. Prints a markdown table
 (median and max per side and condition). A measurement, not a test.
@@ -75,6 +78,22 @@ class Gateway:
         self.log.close()
 
 
+FLOOD = 4
+FLOOD_SCRIPT = """
+import sys, salt.config, salt.utils.event
+opts = salt.config.minion_config(sys.argv[1])
+with salt.utils.event.get_event("minion", sock_dir=opts["sock_dir"], opts=opts, listen=False) as ev:
+    pad = "x" * 1000000
+    while True:
+        ev.fire_event({"pad": pad}, "saltgw/bench/flood")
+"""
+
+
+def flood(minion_config):
+    return [subprocess.Popen([sys.executable, "-c", FLOOD_SCRIPT, minion_config], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True) for _ in range(FLOOD)]
+
+
 def summary(rows):
     firsts = [f for f, _, _ in rows if f is not None]
     results = [r for _, r, _ in rows]
@@ -96,8 +115,10 @@ def main():
     out = ["| condition | build | first progress p50 ms | max ms | result p50 ms | max ms | runs with all 8 progress lines | progress lines per run (mean) |",
            "|---|---|---|---|---|---|---|---|"]
     try:
-        for condition in ("idle", "2 cores busy (stress-ng --cpu 2)"):
-            load = None
+        for condition in ("idle", "2 cores busy (stress-ng --cpu 2)", f"2 cores busy + bus flood ({FLOOD} x 1 MB events)"):
+            load, flooding = None, []
+            if "flood" in condition:
+                flooding = flood(a.minion_config)
             if condition != "idle":
                 load = subprocess.Popen(["stress-ng", "--cpu", str(os.cpu_count() or 2), "--timeout", "600s",
                                          "--quiet"], start_new_session=True)
@@ -106,9 +127,9 @@ def main():
             for _ in range(a.runs):
                 for side in ("A", "B"):  # alternate
                     rows[side].append(gws[side].run())
-            if load:
-                os.killpg(load.pid, 15)
-                load.wait(10)
+            for p in flooding + ([load] if load else []):
+                os.killpg(p.pid, 15)
+                p.wait(10)
             for side in ("A", "B"):
                 out.append(f"| {condition} | {side} | {summary(rows[side])} |")
     finally:
