@@ -2,8 +2,10 @@
 
 The 8-state streamed run (gwmulti) is repeated RUNS times through the engine
 dispatch while every core is kept busy (stress-ng when installed, else busy
-loop processes this test starts and stops) and while other jobs run on the
-same saltgw and minion. Every run must show all 8 progress lines, in run
+loop processes this test starts and stops), while other jobs run on the
+same saltgw and minion, and while other processes flood the minion's event
+bus (which puts its event publisher behind: the condition in which progress
+that travelled over the bus arrived after the result and was lost). Every run must show all 8 progress lines, in run
 order, before its result. The time for the whole test is bounded (DEADLINE_S);
 the figures (time to the first progress line and to the result) are printed
 and recorded as junit properties. No timing is asserted: only order and
@@ -16,6 +18,7 @@ import shutil
 import signal
 import statistics
 import subprocess
+import sys
 import threading
 import time
 
@@ -25,6 +28,15 @@ import requests
 RUNS = int(os.environ.get("SALTGW_STRESS_RUNS", "50"))
 DEADLINE_S = 230  # the runs must be done by then (pytest's own limit is 300)
 STATES = 8
+FLOOD_PROCESSES, FLOOD_BYTES = 2, 262144
+FLOOD_SCRIPT = """
+import sys, salt.config, salt.utils.event
+opts = salt.config.minion_config(sys.argv[1])
+with salt.utils.event.get_event("minion", sock_dir=opts["sock_dir"], opts=opts, listen=False) as ev:
+    pad = "x" * int(sys.argv[2])
+    while True:
+        ev.fire_event({"pad": pad}, "saltgw/test/flood")
+"""
 
 
 def _spin(stop):
@@ -62,6 +74,27 @@ class CpuLoad:
                 p.wait(10)
             else:
                 p.join(10)
+
+
+class BusFlood:
+    """Processes firing large events on the minion's bus until stop()."""
+
+    def __init__(self):
+        config = os.environ["SALTGW_MINION_CONFIG"]
+        self.procs = [subprocess.Popen([sys.executable, "-c", FLOOD_SCRIPT, config, str(FLOOD_BYTES)],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+                      for _ in range(FLOOD_PROCESSES)]
+
+    def check(self):
+        for p in self.procs:
+            assert p.poll() is None, f"a bus flood process ended: {p.stderr.read().decode()[-500:]}"
+
+    def stop(self):
+        for p in self.procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+            p.wait(10)
+            p.stderr.close()
 
 
 def other_jobs(gw, stop, counts):
@@ -113,6 +146,7 @@ def test_every_state_run_streams_all_progress_in_order_under_load(gateway_factor
     gw = gateway_factory("--dispatch", "engine")
     stop, counts = threading.Event(), {True: 0, False: 0}
     load = CpuLoad()
+    flood = BusFlood()
     others = [threading.Thread(target=other_jobs, args=(gw, stop, counts), daemon=True) for _ in range(2)]
     first, total = [], []
     started = time.monotonic()
@@ -122,6 +156,7 @@ def test_every_state_run_streams_all_progress_in_order_under_load(gateway_factor
         for n in range(RUNS):
             assert time.monotonic() - started < DEADLINE_S, f"only {n} runs in {DEADLINE_S} s"
             assert load.running(), "the CPU load ended early"
+            flood.check()
             lines, to_first, to_result = streamed_run(gw)
             check_run(lines)
             first.append(to_first)
@@ -131,10 +166,12 @@ def test_every_state_run_streams_all_progress_in_order_under_load(gateway_factor
         for t in others:
             t.join(60)
         load.stop()
+        flood.stop()
     elapsed = time.monotonic() - started
     report = (f"progress stress: {RUNS} streamed {STATES}-state runs in {elapsed:.1f} s, all complete and in "
               f"order, with {load.cores} cores busy ({load.tool}) and {counts[True]} other jobs "
-              f"({counts[False]} not 200) alongside; {figures('first progress', first)}; "
+              f"({counts[False]} not 200) and {FLOOD_PROCESSES} processes firing {FLOOD_BYTES // 1024} KiB events on "
+              f"the bus alongside; {figures('first progress', first)}; "
               f"{figures('result', total)}")
     print("\n" + report)
     record_property("progress_stress", report)
