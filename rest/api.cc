@@ -405,8 +405,6 @@ Map outcome_map(const Result<std::shared_ptr<const JobResult>>& outcome) {
   return m;
 }
 
-}  // namespace
-
 // A streamed job's NDJSON lines after `accepted`. Progress lines are written
 // as the strategy reports them (in order, before the result, on its thread);
 // when the client is more than `limit` bytes behind, a progress line is not
@@ -457,6 +455,8 @@ struct NdjsonJob {
     stream->end();
   }
 };
+
+}  // namespace
 
 void LocalApi::run_streamed(JobRequest job, std::shared_ptr<Reply> reply, std::shared_ptr<void> slot) {
   job.jid = deps_.jids.next();

@@ -2,7 +2,11 @@
 minion: the accepted line names what progress will come (per dispatch), and
 progress a slow client cannot take is reported, never silently dropped."""
 import json
+import os
+import shutil
 import socket
+import subprocess
+import tempfile
 import time
 
 import requests
@@ -85,3 +89,23 @@ def test_client_that_does_not_read_is_told_how_much_progress_it_missed(gateway_f
     runs = [p["data"]["ret"]["__run_num__"] for p in progress]
     assert runs == sorted(runs)
     assert kinds.index("progress_dropped") < kinds.index("result")
+
+
+def test_minion_job_dispatch_says_no_progress_will_come(gateway_factory, tmp_path):
+    """AutoPi's patched minion (minion_job events): the third dispatch, on a minion of its own."""
+    d = tempfile.mkdtemp(prefix="/tmp/sgp-")  # short: the minion's socket paths must fit
+    cmd = [os.environ["SALTGW_SANDBOX_PY"], os.environ["SALTGW_SANDBOX_SCRIPT"]]
+    try:
+        out = subprocess.run(cmd + ["start", d, "--autopi", "--timeout", "60"], capture_output=True, text=True,
+                             timeout=90)
+        assert out.returncode == 0, out.stdout + out.stderr
+        gw = gateway_factory("--dispatch", "minion_job", "--minion-config", out.stdout.strip().splitlines()[-1])
+        r = stream_execute(gw, {"command": "state.sls", "arg": ["gwtest"], "kwarg": {"queue": True}})
+        lines = list(ndjson(r))
+        assert lines[0]["type"] == "accepted" and lines[0]["progress"] == "none"
+        assert "minion_job" in lines[0]["progress_note"] and "master only" in lines[0]["progress_note"]
+        assert [l["type"] for l in lines] == ["accepted", "result"], lines
+        assert lines[-1]["success"] is True
+    finally:
+        subprocess.run(cmd + ["stop", d], capture_output=True, timeout=60)
+        shutil.rmtree(d, ignore_errors=True)
