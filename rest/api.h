@@ -118,7 +118,7 @@ struct ApiDeps {
   const JwtSigner& signer;
   salt_ipc::JidGenerator& jids;
   salt_ipc::JobStore& store;
-  salt_ipc::EventSource* events = nullptr;  // live events and progress; may be null
+  salt_ipc::EventSource* events = nullptr;  // live events (SSE /events); may be null
 };
 
 class LocalApi {

@@ -15,7 +15,7 @@ SALT_VERSION=${SALT_VERSION:-3006.23}
 apt_pkgs=(build-essential meson ninja-build pkgconf
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libsodium-dev libpistache-dev
   rapidjson-dev libgtest-dev libgmock-dev libyaml-cpp-dev
-  curl wrk python3-venv)
+  curl wrk python3-venv stress-ng)
 
 missing=()
 for p in "${apt_pkgs[@]}"; do
