@@ -33,8 +33,16 @@ if [ -z "$version" ]; then
 fi
 arch=$(dpkg --print-architecture)
 
-tmp=$(mktemp -d /tmp/saltgw-deb.XXXXXX)
-cleanup() { if [ "${SALTGW_KEEP_TMP:-0}" != 1 ]; then rm -rf "$tmp"; fi; }
+# The build happens in one fixed folder (not a new temp name each time), so
+# that the compiler sees the same paths on every build and ccache
+# (scripts/ccache-env.sh) can answer a rebuild from its cache; a lock keeps
+# two builds on one machine out of each other's way.
+tmp=${SALTGW_DEB_WORKDIR:-/tmp/saltgw-debbuild}
+mkdir -p "$tmp"
+exec 9>"$tmp.lock"
+flock 9
+find "$tmp" -mindepth 1 -delete
+cleanup() { if [ "${SALTGW_KEEP_TMP:-0}" != 1 ]; then find "$tmp" -mindepth 1 -delete; fi; }
 trap cleanup EXIT
 src=$tmp/saltgw-$version
 mkdir -p "$src"
@@ -85,7 +93,10 @@ if ! (cd "$src" && dpkg-checkbuilddeps) 2>"$tmp/builddeps"; then
   fi
 fi
 
-# 4. Build.
+# 4. Build (through ccache; paths below the copied tree are hashed relative to it).
+# shellcheck source=scripts/ccache-env.sh
+. "$here/scripts/ccache-env.sh"
+[ -n "$SALTGW_CCACHE_PREFIX" ] && export CCACHE_BASEDIR=$src
 export DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-"parallel=$(nproc) nocheck"}
 echo "build-deb: building saltgw $version for $arch in $src (DEB_BUILD_OPTIONS=$DEB_BUILD_OPTIONS)"
 start=$(date +%s)

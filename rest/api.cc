@@ -447,6 +447,57 @@ Map outcome_map(const Result<std::shared_ptr<const JobResult>>& outcome) {
   return m;
 }
 
+// A streamed job's NDJSON lines after `accepted`. Progress lines are written
+// as the strategy reports them (in order, before the result, on its thread);
+// when the client is more than `limit` bytes behind, a progress line is not
+// queued but counted, and the count goes out as one progress_dropped line
+// before the next line written (the result line at the latest). Progress the
+// strategy lost on the way is reported the same way. Nothing waits.
+struct NdjsonJob {
+  std::shared_ptr<ResponseStream> stream;
+  std::string jid;
+  size_t limit;
+  std::mutex mu;
+  uint64_t slow_dropped = 0;  // not written: the client was too far behind
+
+  static std::string line(const Map& m) { return json_write(Value(m)) + "\n"; }
+
+  Map dropped_line(uint64_t count, const char* reason) const {
+    return Map{{"type", Value("progress_dropped")}, {"jid", Value(jid)},
+               {"count", Value(static_cast<int64_t>(count))}, {"reason", Value(reason)}};
+  }
+
+  // mu held. The pending progress_dropped line, if any.
+  void flush_dropped_locked() {
+    if (slow_dropped == 0) return;
+    stream->write(line(dropped_line(slow_dropped, "client_too_slow")));
+    slow_dropped = 0;
+  }
+
+  void progress(salt_ipc::JobProgress p) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (stream->closed()) return;
+    if (p.lost > 0) {
+      flush_dropped_locked();
+      stream->write(line(dropped_line(p.lost, "lost_in_transit")));
+      return;
+    }
+    if (stream->backlog() > limit) {
+      ++slow_dropped;
+      return;
+    }
+    flush_dropped_locked();
+    stream->write(line(Map{{"type", Value("progress")}, {"tag", Value(std::move(p.tag))}, {"data", std::move(p.data)}}));
+  }
+
+  void finish(const Map& last) {
+    std::lock_guard<std::mutex> lock(mu);
+    flush_dropped_locked();
+    stream->write(line(last));  // the job went on to its end even if nobody listens
+    stream->end();
+  }
+};
+
 }  // namespace
 
 void LocalApi::run_streamed(JobRequest job, std::shared_ptr<Reply> reply, std::shared_ptr<void> slot) {
@@ -456,49 +507,30 @@ void LocalApi::run_streamed(JobRequest job, std::shared_ptr<Reply> reply, std::s
   deps_.store.started(jid, fun);
   auto stream = reply->stream(200, "application/x-ndjson",
                               {{"X-Salt-Jid", jid}, {"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}});
-  auto line = [](const Map& m) { return json_write(Value(m)) + "\n"; };
-  stream->write(line(Map{{"type", Value("accepted")}, {"jid", Value(jid)}, {"fun", Value(fun)}}));
-  // Progress: every event the minion publishes for this job.
-  auto* events = deps_.events;
-  auto sub = std::make_shared<std::atomic<uint64_t>>(0);
-  auto finished = std::make_shared<std::atomic<bool>>(false);
-  auto progress_seen = std::make_shared<std::atomic<size_t>>(0);
-  if (events) {
-    sub->store(events->subscribe("salt/job/" + jid + "/prog/", [stream, finished, progress_seen, line](const salt_ipc::Event& ev) {
-      if (finished->load()) return;
-      stream->write(line(Map{{"type", Value("progress")}, {"tag", Value(ev.tag)}, {"data", ev.data}}));
-      progress_seen->fetch_add(1);
-    }));
+  // The accepted line says what progress to expect, so that a client can tell
+  // "none will come" from "lost".
+  Map accepted{{"type", Value("accepted")}, {"jid", Value(jid)}, {"fun", Value(fun)}};
+  if (deps_.strategy.progress_kind() == salt_ipc::ProgressKind::kPerStep) {
+    accepted["progress"] = Value("per_state");
+  } else {
+    accepted["progress"] = Value("none");
+    accepted["progress_note"] = Value("dispatch '" + opts_.dispatch_name +
+                                      "': Salt sends state progress to a master only, so this stream carries "
+                                      "the result only");
   }
+  stream->write(NdjsonJob::line(accepted));
+  auto out = std::make_shared<NdjsonJob>();
+  out->stream = stream;
+  out->jid = jid;
+  out->limit = opts_.stream_max_backlog;
+  job.progress = [out](salt_ipc::JobProgress p) { out->progress(std::move(p)); };
   auto& store = deps_.store;
-  bool engine = opts_.dispatch_name == "engine";  // only the engine reports state progress
-  deps_.strategy.submit(std::move(job), [stream, jid, &store, events, sub, finished, progress_seen, line, slot, engine](Result<JobResult> outcome) {
+  deps_.strategy.submit(std::move(job), [out, jid, &store, slot](Result<JobResult> outcome) {
     auto shared = share(std::move(outcome));
     store.finished(jid, shared);
     Map last = outcome_map(shared);
     last["jid"] = Value(jid);
-    auto finalize = [stream, events, sub, finished, line, last = std::move(last)] {
-      finished->store(true);
-      if (events && sub->load()) events->unsubscribe(sub->load());
-      stream->write(line(last));  // the job went on to its end even if nobody listens
-      stream->end();
-    };
-    // Progress travels over the bus, the result may come another way (the
-    // engine's socket) and overtake it: for a state run, give the progress
-    // of every state a moment to arrive before the final line.
-    size_t states = 0;
-    if (shared && shared.value()->ret.is_map())
-      for (const auto& [k, v] : shared.value()->ret.as_map())
-        if (k.find("_|-") != std::string::npos) ++states;
-    if (events && states > 0 && progress_seen->load() < states && (engine || progress_seen->load() > 0)) {
-      std::thread([finalize, progress_seen, states] {
-        for (int i = 0; i < 100 && progress_seen->load() < states; ++i)
-          std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        finalize();
-      }).detach();
-    } else {
-      finalize();
-    }
+    out->finish(last);
   });
 }
 
