@@ -12,7 +12,7 @@
 #include "rest/error_map.h"
 #include "rest/json.h"
 #include "rest/log_file.h"
-#include "salt_ipc/cli_args.h"
+#include "salt_args/cli_args.h"
 
 namespace saltgw::rest {
 

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "salt_ipc/cli_args.h"
+#include "salt_args/cli_args.h"
 #include "salt_ipc/msgpack_codec.h"
 #include "tests/fuzz/fuzz_common.h"
 

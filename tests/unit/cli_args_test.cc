@@ -1,7 +1,7 @@
 // Unit tests for salt_ipc/cli_args: shlex.split + Salt's parse_input /
 // yamlify_arg. The full behaviour is checked against Salt itself by
 // tests/differential/; these are the clear, documented cases.
-#include "salt_ipc/cli_args.h"
+#include "salt_args/cli_args.h"
 
 #include <gtest/gtest.h>
 
