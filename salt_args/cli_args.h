@@ -14,6 +14,11 @@
 // parser, PyYAML's composer/resolver (YAML 1.1 implicit types) and
 // SafeConstructor + SaltYamlSafeLoader do with one word; yaml-cpp is not used
 // because it follows YAML 1.2 and differs from libyaml on many edge cases.
+// The libyaml reproduced is 0.2.5, inside PyYAML 6.0.1: what Salt 3006's
+// onedir ships and scripts/salt-requirements.txt pins (newer PyYAML wheels
+// carry a 2024 parser fix that reads `[?]` as `[{null: null}]`; 0.2.5
+// rejects it, so the word stays a string). libyaml's own nesting limit (1000)
+// is never reached because ours (kMaxYamlDepth) is lower.
 //
 // The library (salt_args/, one static library) has one file pair per concern;
 // this header is what callers include:

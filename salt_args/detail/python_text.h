@@ -5,8 +5,9 @@
 // accepts (no overlongs, no surrogates, nothing above U+10FFFF); is_py_word,
 // is_py_space and py_decimal_value agree with Python 3.10's re `\w`,
 // str.isspace() and unicodedata.decimal() (tables from Unicode 13.0);
-// py_int and py_float accept exactly the text Python's int(text, base) and
-// float(text) accept and give the same value; float_repr is repr(float).
+// py_int and py_float follow Python's int(text, base) and float(text)
+// (Unicode digits and spaces, underscores, signs, prefixes), nullopt where
+// Python raises ValueError; float_repr is repr(float).
 // Limits: py_int knows bases 2, 8, 10 and 16 only, and refuses decimal text
 // of more than kPyMaxStrDigits digits as Python does. Nothing here throws
 // except std::bad_alloc.
