@@ -13,7 +13,7 @@
 #include "rest/json.h"
 #include "rest/log_file.h"
 #include "rest/ui_assets.h"
-#include "salt_ipc/cli_args.h"
+#include "salt_args/cli_args.h"
 
 namespace saltgw::rest {
 

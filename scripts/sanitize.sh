@@ -69,9 +69,9 @@ for f in "$reports"/*; do
   [ -s "$f" ] || continue
   nreports=$((nreports + 1))
   echo "== sanitizer report $f"
-  # The headline and our own frames (salt_ipc/, rest/, gateway/, tests/) of the first stacks.
+  # The headline and our own frames (salt_ipc/, salt_args/, rest/, gateway/, tests/) of the first stacks.
   grep -m1 -E 'ERROR: |WARNING: ThreadSanitizer|runtime error' "$f"
-  grep -E '/(salt_ipc|rest|gateway|tests)/[^ ]+:[0-9]+' "$f" | head -n 12
+  grep -E '/(salt_ipc|salt_args|rest|gateway|tests)/[^ ]+:[0-9]+' "$f" | head -n 12
   grep -m1 '^SUMMARY' "$f"
 done
 echo "sanitize $mode: ${passed:-0} passed, ${failed:-1} failed, $nreports sanitizer reports (${secs}s; reports in $reports)"
