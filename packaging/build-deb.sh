@@ -82,8 +82,8 @@ fi
 if ! (cd "$src" && dpkg-checkbuilddeps) 2>"$tmp/builddeps"; then
   if [ "${SALTGW_INSTALL_BUILD_DEPS:-0}" = 1 ]; then
     echo "build-deb: installing build dependencies"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends build-essential >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -q "$src" >"$tmp/apt.log" 2>&1 ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends build-essential >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -q -o DPkg::Lock::Timeout=600 "$src" >"$tmp/apt.log" 2>&1 ||
       { tail -n 20 "$tmp/apt.log" >&2; exit 1; }
   else
     cat "$tmp/builddeps" >&2
@@ -119,7 +119,7 @@ fi
 
 # 5. Lintian.
 if ! command -v lintian >/dev/null && [ "${SALTGW_INSTALL_BUILD_DEPS:-0}" = 1 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends lintian >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends lintian >/dev/null
 fi
 if command -v lintian >/dev/null; then
   lintian --info --display-info --pedantic --tag-display-limit 0 "$out/$changes" >"$out/lintian.txt" 2>&1 || true

@@ -46,8 +46,8 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   echo "deps: installing ${missing[*]}" >&2
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $SUDO apt-get update -qq -o DPkg::Lock::Timeout=600
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # Salt 3006 is built and tested on Python 3.10; newer releases run on 3.11+.
@@ -118,7 +118,7 @@ if [ "$for_what" = test ]; then
     echo "deps: installing axe-core into $axe_dir" >&2
     if ! command -v npm >/dev/null 2>&1; then
       SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends npm >/dev/null
     fi
     mkdir -p "$axe_dir"
     npm install --silent --no-audit --no-fund --prefix "$axe_dir" axe-core@4.14.1 >&2

@@ -130,7 +130,7 @@ preconditions() {
 }
 check preconditions preconditions || finish
 
-command -v lintian >/dev/null || apt-get install -y -q --no-install-recommends lintian >/dev/null 2>&1
+command -v lintian >/dev/null || apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends lintian >/dev/null 2>&1
 
 # --- build and lint ------------------------------------------------------------
 export DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-"parallel=2 nocheck"}
@@ -178,7 +178,7 @@ check package-contents contents
 sandbox_dir=$(cd "$(dirname "$SALTGW_MINION_CONFIG")/../.." && pwd)
 minion_pid_before=$(cat "$sandbox_dir/sandbox.pid" 2>/dev/null || echo none)
 install_pkg() {
-  apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$deb"
+  apt-get install -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$deb"
 }
 installed_here=1
 check install install_pkg || finish
