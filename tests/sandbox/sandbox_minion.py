@@ -258,7 +258,8 @@ def wait_group_gone(pgrp, seconds):
 
 
 def stop(d, grace=15):
-    """Stops the minion of D: SIGTERM to its process group, SIGKILL after GRACE s."""
+    """Stops the minion of D: SIGTERM to the minion, then to its whole process
+    group if any of it is left, SIGKILL after GRACE s."""
     d = os.path.abspath(d)
     try:
         pid = int(open(pid_path(d)).read().strip())
@@ -266,12 +267,22 @@ def stop(d, grace=15):
         return
     # The minion runs in a session of its own: its pid is the process group
     # of the minion and of every process it forked.
+    # The minion first, as Salt's own systemd unit does (KillMode=process): it
+    # stops its engines and workers itself. A SIGTERM to the whole group at
+    # once let the minion's process manager restart an engine that had already
+    # exited, and that new engine was then killed before it could remove its
+    # socket (seen on Salt 3007.16).
     if live_group_members(pid):
         try:
-            os.killpg(pid, signal.SIGTERM)
+            os.kill(pid, signal.SIGTERM)
         except OSError:
             pass
-    if not wait_group_gone(pid, grace):
+    if not wait_group_gone(pid, grace * 2 / 3) and live_group_members(pid):
+        try:
+            os.killpg(pid, signal.SIGTERM)  # whatever it left behind
+        except OSError:
+            pass
+    if not wait_group_gone(pid, grace / 3):
         # Salt 3008 in ipc_mode tcp sometimes never finishes its SIGTERM
         # shutdown; nothing is left to save by then.
         try:
