@@ -10,6 +10,7 @@ import tempfile
 import threading
 import time
 
+import pytest
 import requests
 
 from test_streaming import ndjson, stream_execute
@@ -74,6 +75,7 @@ def _job_ends(watcher, tags):
     assert ready.wait(10)
 
 
+@pytest.mark.timeout(290)
 def test_client_that_does_not_read_is_told_how_much_progress_it_missed(gateway_factory):
     gw = gateway_factory("--dispatch", "engine")  # the dispatch that sends progress
     # The job's end is watched through a second saltgw on the same minion (it
@@ -92,10 +94,11 @@ def test_client_that_does_not_read_is_told_how_much_progress_it_missed(gateway_f
     head = _read_until(s, b"", b"\r\n\r\n")
     jid = [l.split(b":", 1)[1].strip().decode() for l in head.split(b"\r\n") if l.lower().startswith(b"x-salt-jid")][0]
     # Stop reading until the job has ended (its progress went out meanwhile).
-    deadline = time.monotonic() + 120
-    while f"saltgw/job/{jid}/ret" not in ended:
-        assert time.monotonic() < deadline, ended
+    # 12 MB of state output takes about 10 s here, and about 120 s under TSan.
+    deadline = time.monotonic() + 240
+    while f"saltgw/job/{jid}/ret" not in ended and time.monotonic() < deadline:
         time.sleep(0.1)
+    assert f"saltgw/job/{jid}/ret" in ended, (jid, ended)
     raw = head.split(b"\r\n\r\n", 1)[1]
     s.settimeout(60)
     while not raw.endswith(b"0\r\n\r\n"):
