@@ -18,9 +18,9 @@
 #      scripts/deps.sh's venv, the executor engine enabled, the minion named
 #      as an AutoPi unit: md5 of a CPU serial, 32 hex digits). The whole API
 #      suite for --full-api's architectures (default arm64), a smoke set for
-#      the others: every route of the Local API, the AutoPi unit id, a state
-#      run with progress (NDJSON), a 20 MB result, an async job and its
-#      cancel.
+#      the others: every route of the Local API, the AutoPi unit id, the
+#      fallback from a too-old engine, a state run with progress (NDJSON), a
+#      20 MB result, an async job and its cancel.
 # Before that, once: the dependencies (scripts/cross-deps.sh, scripts/deps.sh)
 # and the executor engine's stated Python minimum (scripts/check-engine-versions.sh).
 #
@@ -224,7 +224,8 @@ PY
   else
     sel=(tests/api/test_local_api.py tests/api/test_autopi_unit_id.py
          "tests/api/test_streaming.py::test_streamed_state_run_reports_each_state_before_the_result"
-         "tests/api/test_streaming.py::test_large_result_complete_or_clear_error"
+         tests/api/test_old_minion_fallback.py
+         "tests/api/test_streaming.py::test_result_of_20_mb"
          "tests/api/test_streaming.py::test_async_job_runs_and_finishes"
          "tests/api/test_streaming.py::test_delete_stops_a_long_job_within_seconds")
   fi
