@@ -53,7 +53,7 @@ Options:
   --listen ADDR:PORT     address to serve on (default 0.0.0.0:9000)
   --log-root DIR         folder /download_log/ serves from (default /var/log)
   --secret-file PATH     JWT signing secret, created 0600 when missing
-  --auth open|required   require a token on every route but / and /auth/login/
+  --auth open|required   require a token on every route but /, /auth/login/ and /ui/
   --job-timeout SECONDS  per-job timeout (default 300)
   --dispatch MODE        auto (engine when it answers, else schedule), engine, schedule,
                          minion_job (AutoPi's patched minions)

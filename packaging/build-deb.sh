@@ -59,8 +59,16 @@ if [ "$arch" != "$build_arch" ]; then
   log=build-$arch.log lint=lintian-$arch.txt  # beside the native build's
 fi
 
-tmp=$(mktemp -d /tmp/saltgw-deb.XXXXXX)
-cleanup() { if [ "${SALTGW_KEEP_TMP:-0}" != 1 ]; then rm -rf "$tmp"; fi; }
+# The build happens in one fixed folder (not a new temp name each time), so
+# that the compiler sees the same paths on every build and ccache
+# (scripts/ccache-env.sh) can answer a rebuild from its cache; a lock keeps
+# two builds on one machine out of each other's way.
+tmp=${SALTGW_DEB_WORKDIR:-/tmp/saltgw-debbuild}
+mkdir -p "$tmp"
+exec 9>"$tmp.lock"
+flock 9
+find "$tmp" -mindepth 1 -delete
+cleanup() { if [ "${SALTGW_KEEP_TMP:-0}" != 1 ]; then find "$tmp" -mindepth 1 -delete; fi; }
 trap cleanup EXIT
 src=$tmp/saltgw-$version
 mkdir -p "$src"
@@ -122,8 +130,8 @@ if [ "$cross" = 1 ]; then
 elif ! (cd "$src" && dpkg-checkbuilddeps) 2>"$tmp/builddeps"; then
   if [ "${SALTGW_INSTALL_BUILD_DEPS:-0}" = 1 ]; then
     echo "build-deb: installing build dependencies"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends build-essential >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -q "$src" >"$tmp/apt.log" 2>&1 ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends build-essential >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -q -o DPkg::Lock::Timeout=600 "$src" >"$tmp/apt.log" 2>&1 ||
       { tail -n 20 "$tmp/apt.log" >&2; exit 1; }
   else
     cat "$tmp/builddeps" >&2
@@ -133,7 +141,10 @@ elif ! (cd "$src" && dpkg-checkbuilddeps) 2>"$tmp/builddeps"; then
   fi
 fi
 
-# 4. Build.
+# 4. Build (through ccache; paths below the copied tree are hashed relative to it).
+# shellcheck source=scripts/ccache-env.sh
+. "$here/scripts/ccache-env.sh"
+[ -n "$SALTGW_CCACHE_PREFIX" ] && export CCACHE_BASEDIR=$src
 export DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-"parallel=$(nproc) nocheck"}
 what=$arch; [ "$cross" = 1 ] && what="$arch (cross, on $build_arch)"
 echo "build-deb: building saltgw $version for $what in $src (DEB_BUILD_OPTIONS=$DEB_BUILD_OPTIONS)"
@@ -157,7 +168,7 @@ fi
 
 # 5. Lintian.
 if ! command -v lintian >/dev/null && [ "${SALTGW_INSTALL_BUILD_DEPS:-0}" = 1 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends lintian >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends lintian >/dev/null
 fi
 if command -v lintian >/dev/null; then
   lintian --info --display-info --pedantic --tag-display-limit 0 "$out/$changes" >"$out/$lint" 2>&1 || true

@@ -12,7 +12,8 @@
 #include "rest/error_map.h"
 #include "rest/json.h"
 #include "rest/log_file.h"
-#include "salt_ipc/cli_args.h"
+#include "rest/ui_assets.h"
+#include "salt_args/cli_args.h"
 
 namespace saltgw::rest {
 
@@ -37,6 +38,26 @@ std::vector<std::string> split_path(const std::string& path) {
     i = j + 1;
   }
   return segs;
+}
+
+std::string iso_time(std::chrono::system_clock::time_point t);
+
+// The last `tail` bytes of a log file, shown inline as text.
+HttpResponse log_tail(const std::string& path, const std::string& tail) {
+  uint64_t bytes = 0;
+  bool digits = !tail.empty() && tail.size() <= 9 && tail.find_first_not_of("0123456789") == std::string::npos;
+  if (digits) bytes = std::stoull(tail);
+  if (!digits || bytes < 1 || bytes > 16u * 1024 * 1024)
+    return LocalApi::error_response(400, "'tail' must be a number of bytes from 1 to 16777216");
+  uint64_t size = 0;
+  auto data = read_log_tail(path, bytes, &size);
+  if (!data) return LocalApi::error_response(data.error());
+  HttpResponse r;
+  r.content_type = "text/plain; charset=utf-8";
+  r.headers.emplace_back("X-Log-Size", std::to_string(size));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.body = std::move(data).value();
+  return r;
 }
 
 HttpResponse json_response(int status, const Value& v) {
@@ -130,8 +151,9 @@ bool LocalApi::authorized(const HttpRequest& req) const {
 
 void LocalApi::handle(const HttpRequest& req, std::shared_ptr<Reply> reply) {
   Responder respond = [reply](HttpResponse r) { reply->send(std::move(r)); };
+  if (auto page = ui_response(req)) return respond(std::move(*page));  // the configuration page
   auto segs = split_path(req.path);
-  enum class Route { kNone, kRoot, kLogin, kDevices, kLog, kExecute, kExecuteRaw, kApn, kJob, kEvents } route = Route::kNone;
+  enum class Route { kNone, kRoot, kLogin, kDevices, kLog, kExecute, kExecuteRaw, kApn, kJob, kEvents, kLogs, kInfo } route = Route::kNone;
   std::string jid;
   std::vector<std::string> allowed;
   std::string unit;
@@ -139,6 +161,8 @@ void LocalApi::handle(const HttpRequest& req, std::shared_ptr<Reply> reply) {
   else if (segs.size() == 2 && segs[0] == "auth" && segs[1] == "login") route = Route::kLogin, allowed = {"POST"};
   else if (segs.size() == 2 && segs[0] == "dongle" && segs[1] == "devices") route = Route::kDevices, allowed = {"GET"};
   else if (segs.size() == 1 && segs[0] == "download_log") route = Route::kLog, allowed = {"GET"};
+  else if (segs.size() == 1 && segs[0] == "logs") route = Route::kLogs, allowed = {"GET"};
+  else if (segs.size() == 1 && segs[0] == "info") route = Route::kInfo, allowed = {"GET"};
   else if (segs.size() == 3 && segs[0] == "dongle" && segs[2] == "execute") route = Route::kExecute, allowed = {"POST"}, unit = segs[1];
   else if (segs.size() == 3 && segs[0] == "dongle" && segs[2] == "execute_raw") route = Route::kExecuteRaw, allowed = {"POST"}, unit = segs[1];
   else if (segs.size() == 4 && segs[0] == "dongle" && segs[2] == "settings" && segs[3] == "apn") route = Route::kApn, allowed = {"GET", "PUT"}, unit = segs[1];
@@ -210,6 +234,7 @@ void LocalApi::handle(const HttpRequest& req, std::shared_ptr<Reply> reply) {
         return respond(error_response(400, "missing query parameter 'file', e.g. /download_log/?file=syslog"));
       auto path = resolve_log_file(opts_.log_root, it->second);
       if (!path) return respond(error_response(path.error()));
+      if (auto tail = req.query.find("tail"); tail != req.query.end()) return respond(log_tail(path.value(), tail->second));
       HttpResponse r;
       r.content_type = "application/octet-stream";
       r.file_path = path.value();
@@ -229,6 +254,23 @@ void LocalApi::handle(const HttpRequest& req, std::shared_ptr<Reply> reply) {
       if (req.method == "GET") return job_get(jid, std::move(respond));
       return job_delete(jid, std::move(respond));
     case Route::kEvents: return events(req, std::move(reply));
+    case Route::kLogs: {
+      List files;
+      for (const auto& f : list_log_files(opts_.log_root))
+        files.push_back(Value(Map{{"name", Value(f.name)},
+                                  {"size", Value(static_cast<int64_t>(f.size))},
+                                  {"modified", Value(iso_time(std::chrono::system_clock::from_time_t(f.modified)))}}));
+      return respond(json_response(200, Value(std::move(files))));
+    }
+    case Route::kInfo: {
+      auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();
+      return respond(json_response(200, Value(Map{{"unit_id", Value(unit_id_.display())},
+                                                  {"saltgw_version", Value(SALTGW_VERSION)},
+                                                  {"dispatch", Value(opts_.dispatch_name)},
+                                                  {"uptime_seconds", Value(static_cast<int64_t>(up))},
+                                                  {"auth", Value(auth_required_.load() ? "required" : "open")},
+                                                  {"log_root", Value(opts_.log_root)}})));
+    }
     case Route::kNone: break;
   }
   respond(error_response(500, "unhandled route"));
@@ -407,6 +449,57 @@ Map outcome_map(const Result<std::shared_ptr<const JobResult>>& outcome) {
   return m;
 }
 
+// A streamed job's NDJSON lines after `accepted`. Progress lines are written
+// as the strategy reports them (in order, before the result, on its thread);
+// when the client is more than `limit` bytes behind, a progress line is not
+// queued but counted, and the count goes out as one progress_dropped line
+// before the next line written (the result line at the latest). Progress the
+// strategy lost on the way is reported the same way. Nothing waits.
+struct NdjsonJob {
+  std::shared_ptr<ResponseStream> stream;
+  std::string jid;
+  size_t limit;
+  std::mutex mu;
+  uint64_t slow_dropped = 0;  // not written: the client was too far behind
+
+  static std::string line(const Map& m) { return json_write(Value(m)) + "\n"; }
+
+  Map dropped_line(uint64_t count, const char* reason) const {
+    return Map{{"type", Value("progress_dropped")}, {"jid", Value(jid)},
+               {"count", Value(static_cast<int64_t>(count))}, {"reason", Value(reason)}};
+  }
+
+  // mu held. The pending progress_dropped line, if any.
+  void flush_dropped_locked() {
+    if (slow_dropped == 0) return;
+    stream->write(line(dropped_line(slow_dropped, "client_too_slow")));
+    slow_dropped = 0;
+  }
+
+  void progress(salt_ipc::JobProgress p) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (stream->closed()) return;
+    if (p.lost > 0) {
+      flush_dropped_locked();
+      stream->write(line(dropped_line(p.lost, "lost_in_transit")));
+      return;
+    }
+    if (stream->backlog() > limit) {
+      ++slow_dropped;
+      return;
+    }
+    flush_dropped_locked();
+    stream->write(line(Map{{"type", Value("progress")}, {"tag", Value(std::move(p.tag))}, {"data", std::move(p.data)}}));
+  }
+
+  void finish(const Map& last) {
+    std::lock_guard<std::mutex> lock(mu);
+    flush_dropped_locked();
+    stream->write(line(last));  // the job went on to its end even if nobody listens
+    stream->end();
+  }
+};
+
 }  // namespace
 
 void LocalApi::run_streamed(JobRequest job, std::shared_ptr<Reply> reply, std::shared_ptr<void> slot) {
@@ -416,49 +509,30 @@ void LocalApi::run_streamed(JobRequest job, std::shared_ptr<Reply> reply, std::s
   deps_.store.started(jid, fun);
   auto stream = reply->stream(200, "application/x-ndjson",
                               {{"X-Salt-Jid", jid}, {"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}});
-  auto line = [](const Map& m) { return json_write(Value(m)) + "\n"; };
-  stream->write(line(Map{{"type", Value("accepted")}, {"jid", Value(jid)}, {"fun", Value(fun)}}));
-  // Progress: every event the minion publishes for this job.
-  auto* events = deps_.events;
-  auto sub = std::make_shared<std::atomic<uint64_t>>(0);
-  auto finished = std::make_shared<std::atomic<bool>>(false);
-  auto progress_seen = std::make_shared<std::atomic<size_t>>(0);
-  if (events) {
-    sub->store(events->subscribe("salt/job/" + jid + "/prog/", [stream, finished, progress_seen, line](const salt_ipc::Event& ev) {
-      if (finished->load()) return;
-      stream->write(line(Map{{"type", Value("progress")}, {"tag", Value(ev.tag)}, {"data", ev.data}}));
-      progress_seen->fetch_add(1);
-    }));
+  // The accepted line says what progress to expect, so that a client can tell
+  // "none will come" from "lost".
+  Map accepted{{"type", Value("accepted")}, {"jid", Value(jid)}, {"fun", Value(fun)}};
+  if (deps_.strategy.progress_kind() == salt_ipc::ProgressKind::kPerStep) {
+    accepted["progress"] = Value("per_state");
+  } else {
+    accepted["progress"] = Value("none");
+    accepted["progress_note"] = Value("dispatch '" + opts_.dispatch_name +
+                                      "': Salt sends state progress to a master only, so this stream carries "
+                                      "the result only");
   }
+  stream->write(NdjsonJob::line(accepted));
+  auto out = std::make_shared<NdjsonJob>();
+  out->stream = stream;
+  out->jid = jid;
+  out->limit = opts_.stream_max_backlog;
+  job.progress = [out](salt_ipc::JobProgress p) { out->progress(std::move(p)); };
   auto& store = deps_.store;
-  bool engine = opts_.dispatch_name == "engine";  // only the engine reports state progress
-  deps_.strategy.submit(std::move(job), [stream, jid, &store, events, sub, finished, progress_seen, line, slot, engine](Result<JobResult> outcome) {
+  deps_.strategy.submit(std::move(job), [out, jid, &store, slot](Result<JobResult> outcome) {
     auto shared = share(std::move(outcome));
     store.finished(jid, shared);
     Map last = outcome_map(shared);
     last["jid"] = Value(jid);
-    auto finalize = [stream, events, sub, finished, line, last = std::move(last)] {
-      finished->store(true);
-      if (events && sub->load()) events->unsubscribe(sub->load());
-      stream->write(line(last));  // the job went on to its end even if nobody listens
-      stream->end();
-    };
-    // Progress travels over the bus, the result may come another way (the
-    // engine's socket) and overtake it: for a state run, give the progress
-    // of every state a moment to arrive before the final line.
-    size_t states = 0;
-    if (shared && shared.value()->ret.is_map())
-      for (const auto& [k, v] : shared.value()->ret.as_map())
-        if (k.find("_|-") != std::string::npos) ++states;
-    if (events && states > 0 && progress_seen->load() < states && (engine || progress_seen->load() > 0)) {
-      std::thread([finalize, progress_seen, states] {
-        for (int i = 0; i < 100 && progress_seen->load() < states; ++i)
-          std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        finalize();
-      }).detach();
-    } else {
-      finalize();
-    }
+    out->finish(last);
   });
 }
 

@@ -17,8 +17,18 @@
 //   PUT  /dongle/<unit_id>/settings/apn/
 //   GET|DELETE /dongle/<unit_id>/jobs/<jid>   a job's state / stop it
 //   GET  /dongle/<unit_id>/events?tag=PREFIX  the minion's events, as SSE
+//   GET  /logs/                          the files /download_log/ serves (name, size, modified)
+//   GET  /info/                          saltgw's version, dispatch, uptime, auth mode
+//   GET  /ui/                            the configuration page (rest/ui_assets.h); GET / too
+//                                        when the client asks for HTML first
+//   GET  /ui/<asset>                     its script and style sheet (versioned names)
 // execute and execute_raw also take ?async=1 (202 {"jid"}) and stream NDJSON
-// with `Accept: application/x-ndjson` or ?stream=1.
+// with `Accept: application/x-ndjson` or ?stream=1: an `accepted` line (with
+// "progress": "per_state" or "none", from the strategy's progress_kind()),
+// then `progress` lines (one per state, in run order) and `progress_dropped`
+// lines (progress not delivered: the client was stream_max_backlog bytes
+// behind, or it was lost on the way), then one `result` or `error` line.
+// Progress comes from the strategy's ProgressCallback; nothing waits for it.
 #pragma once
 
 #include <atomic>
@@ -48,6 +58,8 @@ struct HttpRequest {
   std::string authorization;  // Authorization header, if any
   std::string request_headers;  // Access-Control-Request-Headers, if any
   std::string accept;           // Accept header
+  std::string accept_encoding;  // Accept-Encoding header (the page is sent gzipped when it allows)
+  std::string if_none_match;    // If-None-Match header (the page's ETag)
   std::string client;           // the peer's address, for per-client limits
 };
 
@@ -95,6 +107,9 @@ struct ApiOptions {
   std::chrono::milliseconds sse_heartbeat{std::chrono::seconds(15)};
   size_t sse_max_backlog = 1u << 20;   // bytes queued for a slow SSE client before events are dropped
   size_t sse_disconnect_backlog = 8u << 20;  // ... and before it is disconnected
+  // Bytes queued for a slow NDJSON (streamed job) client beyond which progress
+  // lines are not queued but counted and reported in a progress_dropped line.
+  size_t stream_max_backlog = 1u << 20;
   size_t max_jobs = 64;             // jobs in flight from all clients (503 beyond)
   size_t max_jobs_per_client = 16;  // jobs in flight from one address (429 beyond)
   // Function policy, glob patterns ("cmd.*"): when allow is not empty only
@@ -110,7 +125,7 @@ struct ApiDeps {
   const JwtSigner& signer;
   salt_ipc::JidGenerator& jids;
   salt_ipc::JobStore& store;
-  salt_ipc::EventSource* events = nullptr;  // live events and progress; may be null
+  salt_ipc::EventSource* events = nullptr;  // live events (SSE /events); may be null
 };
 
 class LocalApi {
@@ -161,6 +176,7 @@ class LocalApi {
   ApiDeps deps_;
   std::shared_ptr<Sse> sse_;
   std::shared_ptr<Admission> admission_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace saltgw::rest

@@ -83,6 +83,7 @@ const char* reason_phrase(int status) {
     case 200: return "OK";
     case 202: return "Accepted";
     case 204: return "No Content";
+    case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
@@ -516,15 +517,25 @@ class Handler : public Http::Handler {
     req.method = Http::methodString(preq.method());
     std::string resource = preq.resource();
     req.path = percent_decode(resource);
-    for (const char* q : {"file", "stream", "async", "tag"})
+    for (const char* q : {"file", "stream", "async", "tag", "tail"})
       if (auto v = preq.query().get(q)) req.query.emplace(q, percent_decode(*v));
     req.body = preq.body();
     req.authorization = header_value(preq, "Authorization");
     req.client = preq.address().host();
     req.request_headers = header_value(preq, "Access-Control-Request-Headers");
     if (auto accept = preq.headers().tryGet<Http::Header::Accept>()) {
-      for (const auto& m : accept->media()) req.accept += m.toString() + ", ";
+      for (const auto& m : accept->media()) {
+        std::string type = m.toString();
+        if (m.q() && type.find("q=") == std::string::npos) {  // the page is chosen by q-values
+          char q[16];
+          std::snprintf(q, sizeof q, ";q=%.2f", m.q()->value() / 100.0);
+          type += q;
+        }
+        req.accept += type + ", ";
+      }
     }
+    req.accept_encoding = header_value(preq, "Accept-Encoding");
+    req.if_none_match = header_value(preq, "If-None-Match");
     std::string origin = header_value(preq, "Origin");
 
     // Pistache 0.0.5 answers "Connection: close" to every request that did not

@@ -54,6 +54,8 @@ struct EngineStrategy::Impl {
     Clock::time_point deadline;
     std::string what;
     ReplyFn reply;
+    ReplyFn progress;  // empty unless the request asked for progress
+    int64_t progress_seen = 0;
   };
   std::map<std::string, Pending> pending;
   std::set<std::pair<Clock::time_point, std::string>> deadlines;
@@ -64,10 +66,13 @@ struct EngineStrategy::Impl {
     Clock::time_point deadline;
     std::string what;
     ReplyFn reply;
+    ReplyFn progress;
   };
   std::deque<Outgoing> queue;
   // When the I/O thread will look at deadlines next (it is woken for earlier ones).
   std::atomic<int64_t> next_check_ns{0};
+  // The engine's protocol version from its last pong (0: not known yet).
+  std::atomic<int64_t> protocol{0};
 
   using Completion = std::pair<ReplyFn, Result<Value>>;
 
@@ -88,11 +93,16 @@ struct EngineStrategy::Impl {
     done.clear();
   }
 
-  // sock_mu held. Removes the job and queues its reply for after the unlock.
+  // sock_mu held. Removes the job and queues its reply for after the unlock
+  // (after a "lost" progress notice when the reply counts more progress
+  // messages than arrived).
   void complete_locked(const std::string& id, Result<Value> r, std::vector<Completion>& done) {
     auto it = pending.find(id);
     if (it == pending.end()) return;
     deadlines.erase({it->second.deadline, id});
+    if (const Value* sent = r ? r->find("progress_sent") : nullptr;
+        sent && sent->is_int() && it->second.progress && sent->as_int() > it->second.progress_seen)
+      done.emplace_back(it->second.progress, Value(Map{{"lost", Value(sent->as_int() - it->second.progress_seen)}}));
     done.emplace_back(std::move(it->second.reply), std::move(r));
     pending.erase(it);
   }
@@ -111,7 +121,7 @@ struct EngineStrategy::Impl {
 
   // sock_mu held, `dealer` set. Sends one request.
   void send_locked(Outgoing o, std::vector<Completion>& done) {
-    pending[o.id] = Pending{o.deadline, o.what, std::move(o.reply)};
+    pending[o.id] = Pending{o.deadline, o.what, std::move(o.reply), std::move(o.progress)};
     deadlines.emplace(o.deadline, o.id);
     bool sent = false;
     try {
@@ -150,6 +160,14 @@ struct EngineStrategy::Impl {
       }
       const Value* id = v->find("id");
       if (!id || !id->is_string()) continue;
+      if (const Value* op = v->find("op"); op && op->is_string() && op->as_string() == "progress") {
+        // Ahead of its job's reply on the same socket: queued in order.
+        auto it = pending.find(id->as_string());
+        if (it == pending.end() || !it->second.progress) continue;  // not asked for, or the job has ended
+        it->second.progress_seen++;
+        done.emplace_back(it->second.progress, std::move(v).value());
+        continue;
+      }
       complete_locked(id->as_string(), std::move(v).value(), done);
     }
   }
@@ -261,9 +279,11 @@ struct EngineStrategy::Impl {
   // Sends from the calling thread (or queues until the I/O thread has made
   // the socket). The reply callback runs on the I/O thread, or here when the
   // request fails at once.
-  void request(Map body, std::string id, std::chrono::milliseconds timeout, std::string what, ReplyFn reply) {
+  void request(Map body, std::string id, std::chrono::milliseconds timeout, std::string what, ReplyFn reply,
+               ReplyFn progress = nullptr) {
     body["id"] = Value(id);
-    Outgoing o{id, msgpack_encode(Value(std::move(body))), Clock::now() + timeout, std::move(what), std::move(reply)};
+    Outgoing o{id,          msgpack_encode(Value(std::move(body))), Clock::now() + timeout, std::move(what),
+               std::move(reply), std::move(progress)};
     std::vector<Completion> done;
     bool wake_io = false;
     {
@@ -301,6 +321,7 @@ struct EngineStrategy::Impl {
       return make_error(ErrorKind::kTimeout, "engine did not answer");
     auto r = f.get();
     if (r && r->find("error")) return make_error(ErrorKind::kProtocol, "engine: " + std::string(r->find("error")->text()));
+    if (const Value* v = r ? r->find("protocol") : nullptr; v && v->is_int()) protocol = v->as_int();
     return r;
   }
 };
@@ -328,6 +349,21 @@ std::string EngineStrategy::submit(JobRequest req, JobCallback done) {
            {"arg", Value(std::move(req.args))},
            {"kwarg", Value(std::move(req.kwargs))},
            {"timeout", Value(static_cast<double>(req.timeout.count()) / 1000.0)}};
+  ReplyFn progress;
+  if (req.progress) {
+    body["progress"] = Value(true);  // protocol 2; an older engine ignores it and sends none
+    progress = [cb = std::move(req.progress)](Result<Value> r) {
+      if (!r) return;
+      JobProgress p;
+      if (const Value* lost = r->find("lost"); lost && lost->is_int()) {
+        p.lost = static_cast<size_t>(lost->as_int());
+      } else {
+        if (const Value* tag = r->find("tag"); tag && tag->is_string()) p.tag = tag->as_string();
+        if (const Value* data = r->find("data")) p.data = *data;
+      }
+      cb(std::move(p));
+    };
+  }
   impl_->request(std::move(body), jid, req.timeout, fun,
                  [impl, jid, fun, max_event, done = std::move(done)](Result<Value> r) {
                    impl->count--;
@@ -346,11 +382,17 @@ std::string EngineStrategy::submit(JobRequest req, JobCallback done) {
                    res.success = s && s->is_bool() && s->as_bool();
                    if (const Value* x = v.find("retcode"); x && x->is_int()) res.retcode = static_cast<int>(x->as_int());
                    done(settle_result(std::move(res), max_event));
-                 });
+                 },
+                 std::move(progress));
   return jid;
 }
 
 size_t EngineStrategy::in_flight() const { return impl_->count.load(); }
+
+ProgressKind EngineStrategy::progress_kind() const {
+  int64_t p = impl_->protocol.load();
+  return p == 0 || p >= 2 ? ProgressKind::kPerStep : ProgressKind::kNone;
+}
 
 bool EngineStrategy::connected() const { return impl_->peer_up.load(); }
 

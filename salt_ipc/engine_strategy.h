@@ -4,8 +4,12 @@
 // job; this is the fast path.
 //
 // Wire protocol (one msgpack map per ZeroMQ message, DEALER -> ROUTER):
-//   {"op": "run", "id", "jid", "fun", "arg", "kwarg", "timeout"}
-//     -> {"id", "jid", "fun", "return", "success", "retcode", "duration"}
+//   {"op": "run", "id", "jid", "fun", "arg", "kwarg", "timeout", "progress"?}
+//     -> with "progress": true (protocol 2), zero or more
+//        {"id", "op": "progress", "jid", "tag", "data"}, one per finished state,
+//        in run order, then
+//     -> {"id", "jid", "fun", "return", "success", "retcode", "duration",
+//         "progress_sent"? (with "progress": true)}
 //   {"op": "ping", "id"} -> {"id", "op": "pong", "engine", "protocol", "salt_version", "pid"}
 //   {"op": "functions", "id"} -> {"id", "functions": [...]}
 //   any failure -> {"id", "error": "..."}
@@ -20,6 +24,14 @@
 // kEngineUnavailable. A socket monitor notices the engine going away (minion
 // restart): jobs in flight then get kConnectionLost; ZeroMQ reconnects by
 // itself. Per-job timeouts give kTimeout.
+//
+// Progress: a JobRequest with a ProgressCallback is sent with "progress":
+// true; each progress message is handed to the callback on the I/O thread,
+// in arrival order, before the job's callback (the engine sends them ahead of
+// the reply on the same connection, so nothing is waited for or reordered).
+// When the reply's progress_sent is larger than the number that arrived, the
+// callback gets one JobProgress with `lost` set, before the job's callback.
+// progress_kind() is kPerStep unless the engine's pong said protocol 1.
 #pragma once
 
 #include <chrono>
@@ -49,6 +61,7 @@ class EngineStrategy : public Strategy {
   std::string_view name() const override { return "engine"; }
   std::string submit(JobRequest request, JobCallback done) override;
   size_t in_flight() const override;
+  ProgressKind progress_kind() const override;
 
   // Asks the engine who it is ({"engine", "protocol", "salt_version", "pid"}).
   Result<Value> ping(std::chrono::milliseconds timeout);

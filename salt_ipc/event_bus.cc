@@ -1,5 +1,7 @@
 #include "salt_ipc/event_bus.h"
 
+#include <future>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -13,6 +15,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <future>
 #include <map>
 #include <mutex>
 #include <random>
@@ -623,5 +626,19 @@ std::string EventBus::last_error() const {
 }
 
 bool EventBus::on_io_thread() const { return impl_->on_io(); }
+
+bool EventBus::run_and_wait(std::function<void()> fn, std::chrono::milliseconds limit) {
+  if (on_io_thread()) {
+    fn();
+    return true;
+  }
+  auto done = std::make_shared<std::promise<void>>();
+  auto fut = done->get_future();
+  post([fn = std::move(fn), done]() {
+    fn();
+    done->set_value();
+  });
+  return fut.wait_for(limit) == std::future_status::ready;
+}
 
 }  // namespace saltgw::salt_ipc

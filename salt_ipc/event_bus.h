@@ -66,6 +66,11 @@ class EventBus : public EventSource {
 
   // Runs `fn` on the I/O thread.
   void post(std::function<void()> fn);
+  // Runs `fn` on the I/O thread and waits up to `limit` for it to finish.
+  // Called on the I/O thread itself (from a callback), it runs `fn` at once:
+  // posting and waiting there would wait for itself. False when `fn` had not
+  // finished within `limit` (it still runs later).
+  bool run_and_wait(std::function<void()> fn, std::chrono::milliseconds limit);
   // Runs `fn` on the I/O thread once `delay` has passed, unless cancelled.
   uint64_t post_after(std::chrono::milliseconds delay, std::function<void()> fn);
   void cancel_timer(uint64_t id);

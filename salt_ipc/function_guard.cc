@@ -64,6 +64,8 @@ std::string_view FunctionGuard::name() const { return impl_->inner.name(); }
 
 size_t FunctionGuard::in_flight() const { return impl_->inner.in_flight(); }
 
+ProgressKind FunctionGuard::progress_kind() const { return impl_->inner.progress_kind(); }
+
 void FunctionGuard::refresh() { impl_->refresh(); }
 
 bool FunctionGuard::cancel(const std::string& jid, Error why) { return impl_->inner.cancel(jid, std::move(why)); }

@@ -27,6 +27,7 @@ class FunctionGuard : public Strategy {
   std::string_view name() const override;
   std::string submit(JobRequest request, JobCallback done) override;
   size_t in_flight() const override;
+  ProgressKind progress_kind() const override;
   bool cancel(const std::string& jid, Error why) override;
 
   // Starts a background reload of the list.

@@ -5,6 +5,14 @@
 // Error. The callback runs on the strategy's I/O thread (or, for an error
 // found before anything was sent, on the caller's thread before submit()
 // returns); it must not block.
+//
+// Progress: a request may carry a ProgressCallback. A strategy whose
+// progress_kind() is kPerStep calls it once per finished step of the job (a
+// state of a state run), in the order the steps ran, on the same thread as
+// `done` and always before `done`; never after `done`. Strategies with
+// kNone never call it. Progress that the strategy knows was lost on the way
+// is reported as one JobProgress with `lost` > 0 (before `done`), never
+// left out silently.
 #pragma once
 
 #include <chrono>
@@ -17,12 +25,28 @@
 
 namespace saltgw::salt_ipc {
 
+// One step of a job's progress.
+struct JobProgress {
+  std::string tag;  // names the step (for Salt: salt/job/<jid>/prog/<minion>/<n>)
+  Value data;       // what the step reported
+  size_t lost = 0;  // when > 0: this many earlier steps never arrived (tag and data empty)
+};
+
+using ProgressCallback = std::function<void(JobProgress)>;
+
+// What progress a strategy reports for a job before its result.
+enum class ProgressKind {
+  kNone,     // none: the result only
+  kPerStep,  // one JobProgress per finished step (state), in order, before the result
+};
+
 struct JobRequest {
   std::string fun;   // "module.function"
   List args;         // positional arguments
   Map kwargs;        // keyword arguments
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};
   std::string jid;   // empty: the strategy makes one
+  ProgressCallback progress;  // optional; see "Progress" above
 };
 
 struct JobResult {
@@ -44,6 +68,8 @@ class Strategy {
   virtual std::string submit(JobRequest request, JobCallback done) = 0;
   // Number of jobs submitted and not yet completed.
   virtual size_t in_flight() const = 0;
+  // What progress a job submitted now with a ProgressCallback will report.
+  virtual ProgressKind progress_kind() const { return ProgressKind::kNone; }
   // Completes a job in flight now with `why` (its callback runs); false when
   // the strategy has no such job. Stopping the work on the minion is the
   // caller's business (saltutil.kill_job).

@@ -20,6 +20,7 @@ class JobAnnouncer : public Strategy {
   std::string_view name() const override { return inner_.name(); }
   std::string submit(JobRequest request, JobCallback done) override;
   size_t in_flight() const override { return inner_.in_flight(); }
+  ProgressKind progress_kind() const override { return inner_.progress_kind(); }
   bool cancel(const std::string& jid, Error why) override { return inner_.cancel(jid, std::move(why)); }
 
  private:

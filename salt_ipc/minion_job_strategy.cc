@@ -122,14 +122,12 @@ size_t MinionJobStrategy::in_flight() const { return impl_->jobs.size(); }
 
 bool MinionJobStrategy::cancel(const std::string& jid, Error why) {
   auto impl = impl_;
-  auto done = std::make_shared<std::promise<bool>>();
-  auto fut = done->get_future();
-  impl_->bus.post([impl, jid, why, done]() mutable {
-    bool found = impl->jobs.finish(jid, std::move(why));
-    done->set_value(found);
-  });
-  if (fut.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return false;
-  return fut.get();
+  auto found = std::make_shared<bool>(false);
+  // From a job's callback (the I/O thread) this runs at once.
+  bool ran = impl_->bus.run_and_wait([impl, jid, why, found]() mutable {
+    *found = impl->jobs.finish(jid, std::move(why));
+  }, std::chrono::seconds(5));
+  return ran && *found;
 }
 
 }  // namespace saltgw::salt_ipc

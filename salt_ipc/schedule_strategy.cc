@@ -129,16 +129,14 @@ std::string ScheduleStrategy::schedule_name(const std::string& jid) const { retu
 
 bool ScheduleStrategy::cancel(const std::string& jid, Error why) {
   auto impl = impl_;
-  auto done = std::make_shared<std::promise<bool>>();
-  auto fut = done->get_future();
+  auto found = std::make_shared<bool>(false);
   std::string name = schedule_name(jid);
-  impl_->bus.post([impl, name, why, done]() mutable {
-    bool found = impl->jobs.find(name) != nullptr;
-    if (found) impl->finish(name, std::move(why), true);
-    done->set_value(found);
-  });
-  if (fut.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return false;
-  return fut.get();
+  // From a job's callback (the I/O thread) this runs at once.
+  bool ran = impl_->bus.run_and_wait([impl, name, why, found]() mutable {
+    *found = impl->jobs.find(name) != nullptr;
+    if (*found) impl->finish(name, std::move(why), true);
+  }, std::chrono::seconds(5));
+  return ran && *found;
 }
 
 }  // namespace saltgw::salt_ipc

@@ -7,15 +7,37 @@
 #                  3007.16 and 3008.4 also install here, see scripts/test-matrix.sh)
 #   SALTGW_VENV    where the virtual environment goes (default: .venv/salt-$SALT_VERSION)
 #
+#   scripts/deps.sh [--for run|test]   run (default): building and running;
+#                                      test: and everything scripts/test.sh uses
+#
 # Idempotent: packages already present are not installed again.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 SALT_VERSION=${SALT_VERSION:-3006.23}
 
-apt_pkgs=(build-essential meson ninja-build pkgconf
+for_what=run
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --for) for_what=$2; shift 2 ;;
+    --for=*) for_what=${1#*=}; shift ;;
+    *) echo "usage: scripts/deps.sh [--for run|test]" >&2; exit 2 ;;
+  esac
+done
+
+# --for run: what building and running saltgw needs.
+apt_pkgs=(build-essential meson ninja-build pkgconf ccache
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libsodium-dev libpistache-dev
   rapidjson-dev libgtest-dev libgmock-dev libyaml-cpp-dev
   curl wrk python3-venv)
+# --for test: and what the whole test run needs besides (scripts/test.sh),
+# installed in the same apt call: clang and its sanitizer/libFuzzer runtime
+# (the shared ASan+UBSan build), the package build's tools (Build-Depends of
+# packaging/debian/control) and lintian, stress-ng (load for the progress
+# stress test).
+if [ "$for_what" = test ]; then
+  apt_pkgs+=(clang libclang-rt-14-dev debhelper po-debconf dpkg-dev lintian fakeroot stress-ng
+    chromium chromium-driver)  # the configuration page's browser tests (tests/ui/)
+fi
 
 missing=()
 for p in "${apt_pkgs[@]}"; do
@@ -24,8 +46,8 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   echo "deps: installing ${missing[*]}" >&2
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $SUDO apt-get update -qq -o DPkg::Lock::Timeout=600
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # Salt 3006 is built and tested on Python 3.10; newer releases run on 3.11+.
@@ -82,5 +104,24 @@ if [ ! -x "$venv/bin/salt-minion" ] || ! "$venv/bin/python" -c "import salt.vers
     exit 1
   fi
   echo "$reqs_sum" > "$venv/.saltgw-requirements"
+fi
+# --for test: the configuration page's browser tests (tests/ui/): Selenium
+# into the same virtual environment, and axe-core (the accessibility check run
+# in the browser) from the npm registry into $SALTGW_VENV_ROOT/ui-node.
+if [ "$for_what" = test ]; then
+  if ! "$venv/bin/python" -c "import selenium" 2>/dev/null; then
+    echo "deps: installing scripts/ui-requirements.txt into $venv" >&2
+    "$venv/bin/pip" install -q -r "$here/scripts/ui-requirements.txt" >&2
+  fi
+  axe_dir=$SALTGW_VENV_ROOT/ui-node
+  if [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then
+    echo "deps: installing axe-core into $axe_dir" >&2
+    if ! command -v npm >/dev/null 2>&1; then
+      SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends npm >/dev/null
+    fi
+    mkdir -p "$axe_dir"
+    npm install --silent --no-audit --no-fund --prefix "$axe_dir" axe-core@4.14.1 >&2
+  fi
 fi
 echo "$venv"

@@ -6,10 +6,12 @@
 #
 # SECONDS_PER_TARGET defaults to 30. Prints one line per target and, last,
 # `fuzz: N passed, N failed`; exits 1 when any target found something (crash,
-# leak, sanitizer report, timeout, out-of-memory) or did not build. Reports
-# and reproducers go to $SALTGW_FUZZ_BUILDDIR/fuzz-out/<target>/ (default
-# build dir: build-fuzz). Reproduce one with:
-#   build-fuzz/tests/fuzz/<target> build-fuzz/fuzz-out/<target>/crash-...
+# leak, sanitizer report, timeout, out-of-memory) or did not build. The
+# targets come from the shared ASan+UBSan build (scripts/sanitizer-build.sh
+# asan, build-asan/, also used by scripts/sanitize.sh asan). Reports and
+# reproducers go to $SALTGW_FUZZ_BUILDDIR/fuzz-out/<target>/ (default build
+# dir: build-asan). Reproduce one with:
+#   build-asan/tests/fuzz/<target> build-asan/fuzz-out/<target>/crash-...
 # The committed seed corpus (tests/fuzz/corpus/<target>/) is read, never
 # written: new inputs go to fuzz-out/<target>/corpus/.
 set -uo pipefail
@@ -33,7 +35,7 @@ case "$seconds" in ''|*[!0-9]*) echo "fuzz: SECONDS_PER_TARGET must be a whole n
 targets=(fuzz_frame_decoder fuzz_event_codec fuzz_msgpack_decode fuzz_cli_args fuzz_json_request fuzz_log_file
   fuzz_request_head)
 [ -n "$only" ] && targets=("$only")
-b=${SALTGW_FUZZ_BUILDDIR:-$here/build-fuzz}
+b=${SALTGW_FUZZ_BUILDDIR:-$here/build-asan}
 out=$b/fuzz-out
 
 write_junit() {  # name time status message logfile ...
@@ -70,36 +72,16 @@ give_up() {
   exit 1
 }
 
-# clang 14 and its runtime (libFuzzer, sanitizers) from Debian.
-if ! command -v clang++ >/dev/null 2>&1 ||
-   ! compgen -G "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a" >/dev/null; then
-  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  echo "fuzz: installing clang and libclang-rt-14-dev" >&2
-  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq clang libclang-rt-14-dev >/dev/null; } ||
-    give_up "could not install clang"
-fi
-
-fresh=0
-[ -f "$b/build.ninja" ] || { rm -rf "$b"; fresh=1; }
 mkdir -p "$out"
 build_log=$out/build.log
 : >"$build_log"
-if [ $fresh -eq 1 ]; then
-  # -fsanitize=fuzzer-no-link gives the libraries libFuzzer's coverage
-  # instrumentation; the targets themselves link with -fsanitize=fuzzer
-  # (tests/fuzz/meson.build). b_lundef=false: the sanitizer runtimes are
-  # linked into the executables only.
-  if ! CC=clang CXX=clang++ meson setup "$b" "$here" --wrap-mode=nodownload \
-        -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false \
-        -Dcpp_args=-fsanitize=fuzzer-no-link -Dbuildtype=debugoptimized >>"$build_log" 2>&1; then
-    tail -n 20 "$build_log"
-    rm -f "$b/build.ninja"
-    give_up "meson setup failed (see $build_log)" "$build_log"
-  fi
-fi
+# The shared ASan+UBSan build (scripts/sanitizer-build.sh asan: clang, the
+# libraries with libFuzzer's coverage instrumentation); scripts/sanitize.sh
+# asan runs the whole suite from the same folder. Only the fuzz targets are
+# built here.
 ninja_targets=()
 for t in "${targets[@]}"; do ninja_targets+=("tests/fuzz/$t"); done
-if ! ninja -C "$b" "${ninja_targets[@]}" >>"$build_log" 2>&1; then
+if ! SALTGW_SANITIZE_BUILDDIR=$b bash scripts/sanitizer-build.sh asan "${ninja_targets[@]}" >>"$build_log" 2>&1; then
   grep -v '^\[' "$build_log" | tail -n 40
   give_up "build failed (see $build_log)" "$build_log"
 fi

@@ -2,8 +2,9 @@
 # Runs the whole test suite (scripts/test.sh: unit, C++ integration, HTTP API
 # and engine tests, differential) against a sanitizer build of saltgw.
 #
-#   scripts/sanitize.sh asan   gcc, -Db_sanitize=address,undefined, into build-asan/
-#   scripts/sanitize.sh tsan   gcc, -Db_sanitize=thread, into build-tsan/
+#   scripts/sanitize.sh asan   clang, ASan+UBSan, build-asan/ (the build the
+#                              fuzzers use too: scripts/sanitizer-build.sh)
+#   scripts/sanitize.sh tsan   gcc, ThreadSanitizer, build-tsan/
 #
 # Every instrumented process (unit_tests, integration_tests, argparse_dump and
 # each saltgw the Python tests start) writes its sanitizer reports to
@@ -23,11 +24,9 @@ mode=${1:-}
 case "$mode" in
   asan)
     b=${SALTGW_SANITIZE_BUILDDIR:-$here/build-asan}
-    meson_args="-Db_sanitize=address,undefined -Db_lundef=false"
     ;;
   tsan)
     b=${SALTGW_SANITIZE_BUILDDIR:-$here/build-tsan}
-    meson_args="-Db_sanitize=thread -Db_lundef=false"
     ;;
   *) echo "usage: scripts/sanitize.sh asan|tsan" >&2; exit 2 ;;
 esac
@@ -46,9 +45,18 @@ export LSAN_OPTIONS="suppressions=$supp/lsan.supp"
 export TSAN_OPTIONS="halt_on_error=$halt:second_deadlock_stack=1:history_size=4:log_exe_name=1:log_path=$reports/tsan:suppressions=$supp/tsan.supp"
 
 export SALTGW_BUILDDIR=$b
-export SALTGW_MESON_ARGS="$meson_args"
+unset SALTGW_MESON_ARGS
 start=$(date +%s)
 out=$b.test-output.txt
+# The suite's binaries (not the fuzz targets: scripts/fuzz.sh builds those);
+# scripts/test.sh's own build step then finds nothing left to do.
+if ! SALTGW_SANITIZE_BUILDDIR=$b bash scripts/sanitizer-build.sh "$mode" \
+      gateway/saltgw tests/unit/unit_tests tests/integration/integration_tests \
+      tests/differential/argparse_dump > "$out" 2>&1; then
+  cat "$out"
+  echo "sanitize $mode: 0 passed, 1 failed, 0 sanitizer reports (the build failed)"
+  exit 1
+fi
 bash scripts/test.sh 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
 secs=$(( $(date +%s) - start ))
@@ -61,9 +69,9 @@ for f in "$reports"/*; do
   [ -s "$f" ] || continue
   nreports=$((nreports + 1))
   echo "== sanitizer report $f"
-  # The headline and our own frames (salt_ipc/, rest/, gateway/, tests/) of the first stacks.
+  # The headline and our own frames (salt_ipc/, salt_args/, rest/, gateway/, tests/) of the first stacks.
   grep -m1 -E 'ERROR: |WARNING: ThreadSanitizer|runtime error' "$f"
-  grep -E '/(salt_ipc|rest|gateway|tests)/[^ ]+:[0-9]+' "$f" | head -n 12
+  grep -E '/(salt_ipc|salt_args|rest|gateway|tests)/[^ ]+:[0-9]+' "$f" | head -n 12
   grep -m1 '^SUMMARY' "$f"
 done
 echo "sanitize $mode: ${passed:-0} passed, ${failed:-1} failed, $nreports sanitizer reports (${secs}s; reports in $reports)"

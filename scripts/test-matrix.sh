@@ -5,6 +5,7 @@
 #   - the C++ integration tests (salt_ipc: schedule, engine, tcp, minion_job),
 #   - the executor engine's pytest (tests/engine/test_executor_minion.py),
 #   - a subset of the HTTP API tests (tests/api/test_local_api.py -k ...),
+# (the releases side by side, each in its own venv with its own minion),
 # then prints per release which tests ran and passed, and ends with
 # `matrix: N passed, N failed`.
 #
@@ -33,8 +34,11 @@ if ! bash scripts/deps.sh >/dev/null || ! bash scripts/build.sh; then
   echo "matrix: dependencies or build failed"; echo "matrix: 0 passed, 1 failed"; exit 1
 fi
 
-total_pass=0 total_fail=0
-for rel in $releases; do
+# run_release REL: one release, start to end; prints its report, and its
+# "P F" counts to $out/REL.counts. The releases run side by side (each with
+# its own venv and minion; they mostly wait on their minions).
+run_release() {
+  local rel=$1 work t0 venv py sandbox setup_error minion_config secs line p f
   echo "== Salt $rel"
   work=$(mktemp -d /tmp/saltgw-matrix-$rel.XXXXXX)
   t0=$(date +%s)
@@ -113,6 +117,20 @@ PY
   set -- $line
   p=${1:-0} f=${2:-1}
   echo "  Salt $rel: $p passed, $f failed in ${secs}s (logs: $work)"
+  echo "$p $f" > "$out/$rel.counts"
+}
+
+pids=()
+for rel in $releases; do
+  rm -f "$out/$rel.counts"
+  run_release "$rel" > "$out/$rel.report" 2>&1 &
+  pids+=($!)
+done
+wait "${pids[@]}"
+total_pass=0 total_fail=0
+for rel in $releases; do
+  cat "$out/$rel.report"
+  read -r p f < "$out/$rel.counts" 2>/dev/null || { p=0; f=1; echo "  Salt $rel: no result (see $out/$rel.report)"; }
   total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 done
 echo "matrix: JUnit XML in $out; took $(( $(date +%s) - started ))s"

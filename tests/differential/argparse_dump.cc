@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "salt_ipc/cli_args.h"
+#include "salt_args/cli_args.h"
 
 namespace {
 

@@ -93,7 +93,7 @@ def key_text(key):
 
 
 class RecursiveValue(Exception):
-    """PyYAML built a self-containing value (`&a [*a]`); see cli_args.h."""
+    """PyYAML built a self-containing value (`&a [*a]`); see salt_args/yamlify.h."""
 
 
 def canon(obj, _path=None):

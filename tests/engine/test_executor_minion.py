@@ -71,7 +71,7 @@ def run(client, fun, *arg, timeout=60, **kwarg):
 def test_ping_reports_real_salt(client, minion):
     reply = client.call({"op": "ping"})
     assert reply["op"] == "pong" and reply["engine"] == "saltgw_executor"
-    assert reply["protocol"] == 1
+    assert reply["protocol"] == 2
     assert reply["salt_version"] == salt.version.__version__
     assert reply["pid"] != os.getpid()
     cmdline = open(f"/proc/{reply['pid']}/cmdline", "rb").read()
@@ -118,6 +118,27 @@ def test_state_sls(client):
     assert state["result"] is True
     bad = run(client, "state.sls", "gwfail")
     assert bad["success"] is False and bad["retcode"] == 2  # EX_STATE_FAILURE, as salt-call
+
+
+def test_state_progress_comes_on_the_socket_before_the_reply(client, minion):
+    jid = "20240101000000000101"
+    rid = client.send({"op": "run", "jid": jid, "fun": "state.sls", "arg": ["gwmulti"],
+                       "kwarg": {"queue": True}, "progress": True})
+    got = []
+    while not got or got[-1].get("op") == "progress":
+        got.append(client.recv(timeout=60))
+        assert got[-1]["id"] == rid, got[-1]
+    progress, reply = got[:-1], got[-1]
+    assert reply["success"] is True and len(reply["return"]) == 8
+    assert reply["progress_sent"] == 8
+    assert [p["data"]["ret"]["__run_num__"] for p in progress] == list(range(8))
+    assert all(p["data"]["len"] == 8 for p in progress)
+    assert [p["tag"] for p in progress] == [f"salt/job/{jid}/prog/{minion['id']}/{i}" for i in range(8)]
+
+
+def test_state_run_without_progress_gets_the_reply_only(client):
+    reply = run(client, "state.sls", "gwmulti", queue=True)
+    assert "op" not in reply and "progress_sent" not in reply and len(reply["return"]) == 8
 
 
 def test_unknown_function_is_fast(client):

@@ -81,7 +81,7 @@ def start_engine(tmp_path, monkeypatch, client_factory):
 def test_ping(start_engine):
     engine, client = start_engine()
     reply = client.call({"op": "ping", "id": "p1"})
-    assert reply == {"id": "p1", "op": "pong", "engine": "saltgw_executor", "protocol": 1,
+    assert reply == {"id": "p1", "op": "pong", "engine": "saltgw_executor", "protocol": 2,
                      "salt_version": salt.version.__version__,
                      "python_version": "%d.%d.%d" % sys.version_info[:3], "pid": os.getpid()}
 
@@ -473,3 +473,108 @@ def test_start_refuses_an_old_salt_and_binds_nothing(tmp_path, monkeypatch, capl
     assert done.wait(10), "start() kept running on Salt 3005"
     assert not sock.exists()
     assert "needs Salt 3006+" in caplog.text
+
+
+# -- state progress on the engine's socket (protocol 2) -----------------------
+
+
+class _FakeState:
+    """What salt.state.State.event reads of its State (local: no master)."""
+    opts = {"local": True, "id": "unit"}
+
+
+def _states(n=3):
+    """A stand-in for state.sls: reports each state as Salt's State does."""
+    import salt.state
+    for i in range(n):
+        salt.state.State.event(_FakeState(), {"__run_num__": i, "result": True}, n)
+    return {f"s_|-{i}_|-{i}_|-run": {"result": True, "__run_num__": i} for i in range(n)}
+
+
+@pytest.fixture
+def progress_engine(start_engine, monkeypatch):
+    """start_engine with the state hook installed and the bus replaced by a list."""
+    import salt.state
+    import salt.utils.event
+    fired = []
+
+    class Bus:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def fire_event(self, data, tag):
+            fired.append((tag, data))
+
+    monkeypatch.setattr(salt.state.State, "event", salt.state.State.event)  # restored after
+    monkeypatch.setattr(salt.utils.event, "get_event", lambda *a, **k: Bus())
+    monkeypatch.setitem(FAKE_SALT, "test.states", _states)
+
+    def start(**options):
+        engine, client = start_engine(**options)
+        # start() installs the hook in the minion; here the module is loaded by hand.
+        engine.serve.__func__.__globals__["_install_state_progress"]()
+        return engine, client
+    return start, fired
+
+
+def _collect(client, rid):
+    """Messages for request rid up to and including its reply."""
+    got = []
+    while True:
+        msg = client.recv()
+        assert msg["id"] == rid, msg
+        got.append(msg)
+        if msg.get("op") != "progress":
+            return got
+
+
+@pytest.mark.parametrize("inline", [False, True], ids=["worker", "inline"])
+def test_progress_comes_before_the_reply_in_run_order(progress_engine, inline):
+    start, fired = progress_engine
+    engine, client = start(inline=["test.states"] if inline else [])
+    jid = "20240101000000000777"
+    rid = client.send({"op": "run", "fun": "test.states", "jid": jid, "arg": [4], "progress": True})
+    got = _collect(client, rid)
+    assert [m.get("op") for m in got] == ["progress"] * 4 + [None]
+    assert [m["data"]["ret"]["__run_num__"] for m in got[:4]] == [0, 1, 2, 3]
+    assert all(m["data"]["len"] == 4 and m["jid"] == jid for m in got[:4])
+    assert [m["tag"] for m in got[:4]] == [f"salt/job/{jid}/prog/unit/{i}" for i in range(4)]
+    assert got[-1]["success"] is True and got[-1]["progress_sent"] == 4
+    # Still fired on the minion's bus for other listeners.
+    assert [t for t, _ in fired] == [m["tag"] for m in got[:4]]
+
+
+def test_no_progress_messages_for_a_client_that_did_not_ask(progress_engine):
+    start, fired = progress_engine
+    engine, client = start()
+    reply = client.call({"op": "run", "fun": "test.states", "jid": "20240101000000000778", "arg": [3]})
+    assert "op" not in reply and "progress_sent" not in reply and reply["success"] is True
+    assert len(fired) == 3  # the bus still gets them
+    assert client.call({"op": "ping"})["op"] == "pong"  # nothing else was queued for us
+
+
+def test_progress_of_concurrent_jobs_stays_with_each_job(progress_engine):
+    start, fired = progress_engine
+    engine, client = start(workers=4)
+    rids = [client.send({"op": "run", "fun": "test.states", "arg": [5], "progress": True}) for _ in range(8)]
+    seen = {rid: [] for rid in rids}
+    replies = {}
+    while len(replies) < len(rids):
+        msg = client.recv()
+        assert msg["id"] not in replies, "progress after the reply"
+        if msg.get("op") == "progress":
+            seen[msg["id"]].append(msg["data"]["ret"]["__run_num__"])
+        else:
+            replies[msg["id"]] = msg
+    assert all(runs == list(range(5)) for runs in seen.values()), seen
+    assert all(r["progress_sent"] == 5 for r in replies.values())
+
+
+def test_progress_must_be_a_boolean(progress_engine):
+    start, _ = progress_engine
+    engine, client = start()
+    reply = client.call({"op": "run", "fun": "test.ping", "progress": "yes"})
+    assert reply["error"] == "'progress' must be true or false"

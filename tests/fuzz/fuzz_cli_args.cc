@@ -1,4 +1,4 @@
-// libFuzzer target: the execute_raw parser (salt_ipc/cli_args.h), i.e. what
+// libFuzzer target: the execute_raw parser (salt_args/cli_args.h), i.e. what
 // POST /dongle/<id>/execute_raw/ does with {"command": "<input>"}:
 // shell_split, then parse_cli_args (parse_kwarg + yamlify_arg per word).
 //
@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "salt_ipc/cli_args.h"
+#include "salt_args/cli_args.h"
 #include "salt_ipc/msgpack_codec.h"
 #include "tests/fuzz/fuzz_common.h"
 

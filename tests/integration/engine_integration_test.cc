@@ -6,6 +6,7 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "salt_ipc/engine_strategy.h"
@@ -67,6 +68,44 @@ TEST_F(EngineTest, FunctionListHasTheBasics) {
   EXPECT_NE(std::find(f->begin(), f->end(), "test.ping"), f->end());
   EXPECT_NE(std::find(f->begin(), f->end(), "state.sls"), f->end());
   EXPECT_GT(f->size(), 500u);
+}
+
+TEST_F(EngineTest, StateProgressArrivesInRunOrderBeforeTheResult) {
+  ASSERT_EQ(engine_->progress_kind(), ProgressKind::kPerStep);  // the pong said protocol 2
+  struct Seen {
+    std::mutex mu;
+    std::vector<JobProgress> steps;
+    bool done = false;
+    bool step_after_done = false;
+  };
+  auto seen = std::make_shared<Seen>();
+  JobRequest req{"state.sls", List{Value("gwmulti")}, Map{{"queue", Value(true)}}, 120s};
+  req.progress = [seen](JobProgress p) {
+    std::lock_guard<std::mutex> lock(seen->mu);
+    if (seen->done) seen->step_after_done = true;
+    seen->steps.push_back(std::move(p));
+  };
+  auto promise = std::make_shared<std::promise<Result<JobResult>>>();
+  auto f = promise->get_future();
+  std::string jid = engine_->submit(std::move(req), [seen, promise](Result<JobResult> r) {
+    {
+      std::lock_guard<std::mutex> lock(seen->mu);
+      seen->done = true;
+    }
+    promise->set_value(std::move(r));
+  });
+  ASSERT_EQ(f.wait_for(120s), std::future_status::ready);
+  auto r = f.get();
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  std::lock_guard<std::mutex> lock(seen->mu);
+  EXPECT_FALSE(seen->step_after_done);
+  ASSERT_EQ(seen->steps.size(), 8u);
+  for (size_t i = 0; i < seen->steps.size(); ++i) {
+    const auto& p = seen->steps[i];
+    EXPECT_EQ(p.lost, 0u);
+    EXPECT_EQ(p.tag.rfind("salt/job/" + jid + "/prog/", 0), 0u) << p.tag;
+    EXPECT_EQ(p.data.find("ret")->find("__run_num__")->as_int(), static_cast<int64_t>(i));
+  }
 }
 
 TEST_F(EngineTest, TestPing) {

@@ -202,6 +202,30 @@ TEST_F(MinionJobTest, CancelCompletesOnceWithTheGivenError) {
   EXPECT_EQ(calls->load(), 1);
 }
 
+// The API stops a job from the callback of another job (saltutil.kill_job's
+// result, on the bus's I/O thread): the cancel must have taken effect, and
+// the stopped job's callback run, when cancel() returns.
+TEST_F(MinionJobTest, CancelFromAnotherJobsCallbackTakesEffectBeforeItReturns) {
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  std::string jid;
+  auto f = submit(JobRequest{"test.sleep", List{Value(20)}, {}, 60s}, &jid, calls);
+  std::this_thread::sleep_for(200ms);
+  auto seen = std::make_shared<std::promise<std::pair<bool, int>>>();
+  auto seen_f = seen->get_future();
+  strategy_->submit(JobRequest{"test.ping", {}, {}, 30s}, [this, jid, calls, seen](Result<JobResult>) {
+    bool cancelled = strategy_->cancel(jid, make_error(ErrorKind::kCancelled, "stopped from a callback"));
+    seen->set_value({cancelled, calls->load()});
+  });
+  ASSERT_EQ(seen_f.wait_for(30s), std::future_status::ready);
+  auto [cancelled, calls_then] = seen_f.get();
+  EXPECT_TRUE(cancelled);
+  EXPECT_EQ(calls_then, 1);  // the stopped job's callback had run
+  ASSERT_EQ(f.wait_for(1s), std::future_status::ready);
+  auto r = f.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kCancelled);
+}
+
 TEST_F(MinionJobTest, MinionRestartFailsInFlightJobAndRecovers) {
   auto inflight = submit(JobRequest{"test.sleep", List{Value(30)}, {}, 120s});
   std::this_thread::sleep_for(500ms);

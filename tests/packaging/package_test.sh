@@ -17,6 +17,7 @@
 # /tmp/saltgw-package-junit.xml). Exit 0 only when every check passed.
 #
 #   SALTGW_PACKAGE_OUT   where the .deb and lintian.txt go (default: a temp dir)
+#   SALTGW_PACKAGE_PREBUILT  1: the .deb is already in SALTGW_PACKAGE_OUT
 set -uo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$here" || exit 1
@@ -129,11 +130,21 @@ preconditions() {
 }
 check preconditions preconditions || finish
 
-command -v lintian >/dev/null || apt-get install -y -q --no-install-recommends lintian >/dev/null 2>&1
+command -v lintian >/dev/null || apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends lintian >/dev/null 2>&1
 
 # --- build and lint ------------------------------------------------------------
 export DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-"parallel=2 nocheck"}
-build() { SALTGW_INSTALL_BUILD_DEPS=1 bash packaging/build-deb.sh "$out"; }
+# SALTGW_PACKAGE_PREBUILT=1: scripts/test.sh's background lane has already
+# run packaging/build-deb.sh into SALTGW_PACKAGE_OUT (its log is build.log there).
+build() {
+  if [ -n "${SALTGW_PACKAGE_PREBUILT:-}" ]; then
+    echo "built beforehand by packaging/build-deb.sh into $out:"; ls -l "$out"
+    tail -n 5 "$out/build.log"
+    ls "$out"/saltgw_*.deb >/dev/null 2>&1 && [ -f "$out/lintian.txt" ]
+  else
+    SALTGW_INSTALL_BUILD_DEPS=1 bash packaging/build-deb.sh "$out"
+  fi
+}
 check build build || finish
 version=$(sed -n "s/^[[:space:]]*version[[:space:]]*:[[:space:]]*'\([^']*\)'.*/\1/p" meson.build | head -n 1)
 arch=$(dpkg --print-architecture)
@@ -167,7 +178,7 @@ check package-contents contents
 sandbox_dir=$(cd "$(dirname "$SALTGW_MINION_CONFIG")/../.." && pwd)
 minion_pid_before=$(cat "$sandbox_dir/sandbox.pid" 2>/dev/null || echo none)
 install_pkg() {
-  apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$deb"
+  apt-get install -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$deb"
 }
 installed_here=1
 check install install_pkg || finish

@@ -228,11 +228,13 @@ enabled = {str(args.stateful).lower()}
 units = {{ values = {toml_list(units)} }}
 commands = {{ values = {toml_list(COMMANDS)} }}
 logs = {{ values = {toml_list(LOG_FILES)} }}
+assets = {{ values = ["index.html"] }}
 
 [parameters]
 "path.unit_id" = {{ dictionary = "units", probability = 0.9 }}
 "body.command" = {{ dictionary = "commands", probability = 0.5 }}
 "query.file" = {{ dictionary = "logs", probability = 0.5 }}
+"path.asset" = {{ dictionary = "assets", probability = 0.5 }}
 
 # The event stream never ends: read it for half a second per request.
 [[operations]]

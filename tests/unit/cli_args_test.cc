@@ -1,7 +1,8 @@
-// Unit tests for salt_ipc/cli_args: shlex.split + Salt's parse_input /
-// yamlify_arg. The full behaviour is checked against Salt itself by
-// tests/differential/; these are the clear, documented cases.
-#include "salt_ipc/cli_args.h"
+// Unit tests for salt_args/ through salt_args/cli_args.h: Salt's parse_input
+// and yamlify_arg (shell_split has its own, shlex_test.cc). The full
+// behaviour is checked against Salt itself by tests/differential/; these are
+// the clear, documented cases.
+#include "salt_args/cli_args.h"
 
 #include <gtest/gtest.h>
 
@@ -31,36 +32,6 @@ TEST(CliArgs, ReferenceExample) {
   EXPECT_EQ(Value(p.args), Value(expected_args)) << Value(p.args).debug_string();
   Map expected_kwargs{{"k", Value("v")}, {"n", Value(3)}};
   EXPECT_EQ(Value(p.kwargs), Value(expected_kwargs));
-}
-
-TEST(ShellSplit, QuotesAndEscapes) {
-  EXPECT_EQ(split_ok("a 'b c' \"d e\""), (std::vector<std::string>{"a", "b c", "d e"}));
-  EXPECT_EQ(split_ok("mixed'quo'\"tes\""), (std::vector<std::string>{"mixedquotes"}));
-  EXPECT_EQ(split_ok("'' \"\" x"), (std::vector<std::string>{"", "", "x"}));
-  EXPECT_EQ(split_ok("a\\ b c\\\\d"), (std::vector<std::string>{"a b", "c\\d"}));
-  // Inside double quotes only \" and \\ are escapes; single quotes keep all.
-  EXPECT_EQ(split_ok(R"("a \" b" "c \\ d" "e \n f" 'g \" h')"),
-            (std::vector<std::string>{"a \" b", "c \\ d", "e \\n f", "g \\\" h"}));
-  // '#' is not a comment in shlex.split.
-  EXPECT_EQ(split_ok("a #b"), (std::vector<std::string>{"a", "#b"}));
-  EXPECT_EQ(split_ok(" \t a\r\nb  "), (std::vector<std::string>{"a", "b"}));
-  EXPECT_TRUE(split_ok("").empty());
-  EXPECT_TRUE(split_ok("   ").empty());
-}
-
-TEST(ShellSplit, Errors) {
-  for (const char* s : {"a \"b", "a 'b", "'", "a\"b"}) {
-    auto r = shell_split(s);
-    ASSERT_FALSE(r.ok()) << s;
-    EXPECT_EQ(r.error().kind, ErrorKind::kInvalidArgument);
-    EXPECT_EQ(r.error().message, "No closing quotation");
-  }
-  for (const char* s : {"a\\", "\"a\\"}) {
-    auto r = shell_split(s);
-    ASSERT_FALSE(r.ok()) << s;
-    EXPECT_EQ(r.error().kind, ErrorKind::kInvalidArgument);
-    EXPECT_EQ(r.error().message, "No escaped character");
-  }
 }
 
 TEST(ParseKwarg, Regex) {

@@ -24,6 +24,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -759,6 +760,45 @@ TEST_F(EventBusTasksTest, PostFromIoThreadRunsAfterCurrentTask) {
   });
   ASSERT_TRUE(wait_until([&] { return log.size() == 2; }));
   EXPECT_EQ(log.copy(), (std::vector<std::string>{"outer", "inner"}));
+}
+
+TEST_F(EventBusTasksTest, RunAndWaitFromAnotherThreadRunsOnTheIoThreadAndWaits) {
+  EventBus bus(options(nowhere()));
+  bus.start();
+  bool on_io = false, ran = false;
+  ASSERT_TRUE(bus.run_and_wait([&] { on_io = bus.on_io_thread(); ran = true; }, 5s));
+  EXPECT_TRUE(ran);  // finished before run_and_wait returned
+  EXPECT_TRUE(on_io);
+}
+
+// A strategy's cancel() called from a job's callback (on the I/O thread) used
+// to post and then wait for itself: five seconds lost, false returned, and
+// the cancel done only afterwards.
+TEST_F(EventBusTasksTest, RunAndWaitOnTheIoThreadRunsAtOnce) {
+  Log log;
+  EventBus bus(options(nowhere()));
+  bus.start();
+  std::atomic<bool> returned{false}, result{false};
+  bus.post([&] {
+    result = bus.run_and_wait([&] { log.add("inner"); }, 5s);
+    log.add("after");
+    returned = true;
+  });
+  ASSERT_TRUE(wait_until([&] { return returned.load(); }));
+  EXPECT_TRUE(result);
+  EXPECT_EQ(log.copy(), (std::vector<std::string>{"inner", "after"}));
+}
+
+TEST_F(EventBusTasksTest, RunAndWaitGivesUpAfterItsLimitAndTheTaskStillRuns) {
+  EventBus bus(options(nowhere()));
+  bus.start();
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::atomic<bool> late{false};
+  bus.post([released] { released.wait(); });  // keeps the I/O thread busy
+  EXPECT_FALSE(bus.run_and_wait([&] { late = true; }, 50ms));
+  release.set_value();
+  ASSERT_TRUE(wait_until([&] { return late.load(); }));
 }
 
 TEST_F(EventBusTasksTest, PostAfterFiresInDeadlineOrderAndNotEarly) {

@@ -13,6 +13,13 @@ are looked up in a context variable that the loader sets while it runs
 ``None``. So the serve loop (which runs in the loader's context) takes a copy
 of its context for every job, and the worker runs the job inside that copy.
 
+State progress (protocol 2): a run request with ``"progress": true`` gets one
+``{"id", "op": "progress", "jid", "tag", "data"}`` message per finished state
+on the same socket, before its reply; the reply then carries
+``"progress_sent"``. A worker pushes both through the one inproc PUSH socket
+the serve loop reads, so ZeroMQ keeps them in order. A client that does not
+ask (protocol 1) gets the reply only, as before.
+
 Supported: Python 3.7 or newer (contextvars; `vermin` finds nothing newer,
 see scripts/check-engine-versions.sh) and Salt 3006 or newer (the loader
 context API above; 3006 LTS is the oldest release tested). On an older minion
@@ -44,7 +51,7 @@ import zmq
 
 log = logging.getLogger("salt.engines.saltgw_executor")
 
-PROTOCOL = 1
+PROTOCOL = 2  # 2: progress messages for run requests that ask for them
 MIN_PYTHON = (3, 7)
 MIN_SALT = 3006
 RETCODE_FAILED = 254  # unknown function, exception, timeout, killed
@@ -167,8 +174,11 @@ class Executor:
             while not self._stopping.is_set():
                 ready = dict(poller.poll(self._poll_ms()))
                 if self._results in ready:
-                    for key, payload in _drain(self._results):
-                        self._finished(key, payload)
+                    for frames in _drain(self._results):
+                        if len(frames) == 3:  # [key, b"progress", payload]
+                            self._progress(frames[0], frames[2])
+                        else:
+                            self._finished(frames[0], frames[1])
                 if self._router in ready:
                     for frames in _drain(self._router):
                         self._request(frames[0], frames[1:])
@@ -221,8 +231,9 @@ class Executor:
             req.setdefault("kwarg", {})
             req["jid"] = req.get("jid") or salt.utils.jid.gen_jid(__opts__)
             if req["fun"] in self.inline:
-                # The serve loop runs in the loader's context already.
-                self._send(identity, _execute(req))
+                # The serve loop runs in the loader's context already; its
+                # progress (if any) goes out before the reply, from here.
+                self._send(identity, _execute(req, lambda msg: self._send(identity, msg)))
                 return
         if len(self._jobs) >= self.capacity:
             self._send(identity, {"id": req.get("id"), "error": "overloaded"})
@@ -231,6 +242,12 @@ class Executor:
         self._jobs[job.key] = job
         # The copy carries the loader context of this thread into the worker.
         self._queue.put((job, contextvars.copy_context()))
+
+    def _progress(self, key, payload):
+        """Forward a progress message of a job still waiting for its reply."""
+        job = self._jobs.get(key)
+        if job is not None and not job.answered:
+            self._router.send_multipart([job.identity, payload])
 
     def _finished(self, key, payload):
         job = self._jobs.pop(key, None)
@@ -310,7 +327,7 @@ class Executor:
                     continue
                 job.started = True
             try:
-                reply = ctx.run(_execute, job.req)
+                reply = ctx.run(_execute, job.req, lambda msg, key=job.key: self._push_progress(key, msg))
             except Exception as exc:  # pylint: disable=broad-except
                 log.exception("saltgw_executor: %s failed", job.req.get("op"))
                 reply = {"id": job.req.get("id"), "error": f"internal error: {exc}"}
@@ -319,6 +336,15 @@ class Executor:
                 if self._closed:
                     return
                 self._push.send_multipart([job.key, payload])
+
+
+    def _push_progress(self, key, msg):
+        """In a worker: hand a progress message to the serve loop, ahead of the reply."""
+        payload = _pack(msg)
+        with self._push_lock:
+            if self._closed:
+                return
+            self._push.send_multipart([key, b"progress", payload])
 
 
 def _drain(sock):
@@ -345,6 +371,8 @@ def _check(req):
         raise ValueError("'kwarg' must be a map")
     if req.get("jid") is not None and not isinstance(req["jid"], str):
         raise ValueError("'jid' must be a string")
+    if not isinstance(req.get("progress", False), bool):
+        raise ValueError("'progress' must be true or false")
     return timeout
 
 
@@ -382,8 +410,11 @@ def _install_state_progress():
     Salt sends state progress (state_events) to the master only; a local
     client never sees it. For jobs this engine runs, every finished state
     chunk is also fired locally as salt/job/<jid>/prog/<minion id>/<run_num>
-    with {"ret": <chunk result>, "len": <number of chunks>}, so saltgw can
-    stream progress. Jobs not run by this engine are untouched.
+    with {"ret": <chunk result>, "len": <number of chunks>}, for any listener
+    on the bus; and, when the job's requester asked for progress, handed to
+    the job's progress sink (see _execute), which sends it to the requester
+    on the engine's socket ahead of the reply. Jobs not run by this engine
+    are untouched.
     """
     import salt.state
     import salt.utils.event
@@ -398,15 +429,29 @@ def _install_state_progress():
         finally:
             jid = getattr(_progress, "jid", None)
             if jid:
+                tag = f"salt/job/{jid}/prog/{self.opts['id']}/{chunk_ret.get('__run_num__', 0)}"
+                data = {"ret": chunk_ret, "len": length}
+                _send_progress(jid, tag, data)
                 try:
-                    tag = f"salt/job/{jid}/prog/{self.opts['id']}/{chunk_ret.get('__run_num__', 0)}"
                     with salt.utils.event.get_event("minion", opts=self.opts, listen=False) as bus:
-                        bus.fire_event({"ret": chunk_ret, "len": length}, tag)
+                        bus.fire_event(data, tag)
                 except Exception:  # pylint: disable=broad-except
                     log.debug("saltgw_executor: could not fire state progress", exc_info=True)
 
     event._saltgw_progress = True
     salt.state.State.event = event
+
+
+def _send_progress(jid, tag, data):
+    """Hand one progress message to the running job's sink, if it has one."""
+    sink = getattr(_progress, "sink", None)
+    if sink is None:
+        return
+    try:
+        sink({"id": _progress.req_id, "op": "progress", "jid": jid, "tag": tag, "data": data})
+        _progress.sent += 1
+    except Exception:  # pylint: disable=broad-except
+        log.warning("saltgw_executor: could not send state progress of %s", jid, exc_info=True)
 
 
 def _install_argspec_cache():
@@ -449,7 +494,14 @@ def _install_argspec_cache():
     salt.utils.args.get_function_argspec = get_function_argspec
 
 
-def _execute(req):
+def _execute(req, progress_sink=None):
+    """Run one request in this thread; return its reply.
+
+    When the request asked for progress ("progress": true), each finished
+    state of the job is passed to progress_sink (a callable taking the
+    message map) before this returns, and the reply carries "progress_sent",
+    how many were passed on.
+    """
     if req["op"] == "functions":
         return {"id": req.get("id"), "functions": sorted(__salt__)}
     fun = req["fun"]
@@ -471,10 +523,14 @@ def _execute(req):
                 func, args, data={"jid": req["jid"], "fun": fun})
             log.debug("saltgw_executor: job %s runs %s", req["jid"], fun)
             _progress.jid = req["jid"]
+            _progress.req_id = req.get("id")
+            _progress.sink = progress_sink if req.get("progress") else None
+            _progress.sent = 0
             try:
                 ret = func(*args, **kwargs)
             finally:
                 _progress.jid = None
+                _progress.sink = None
             retcode = context.get("retcode", 0)
     except Exception as exc:  # pylint: disable=broad-except
         log.warning("saltgw_executor: %s raised", fun, exc_info=True)
@@ -485,7 +541,10 @@ def _execute(req):
     if retcode == 0 and isinstance(ret, dict) and not all(
             ret.get(k, True) for k in ("result", "success")):
         retcode = 1
-    return _run_reply(req, ret, retcode, time.monotonic() - begin)
+    reply = _run_reply(req, ret, retcode, time.monotonic() - begin)
+    if req.get("progress"):
+        reply["progress_sent"] = _progress.sent
+    return reply
 
 
 def _loader(funcs):

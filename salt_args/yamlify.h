@@ -1,19 +1,10 @@
-// Salt's command-line argument parsing, for the execute_raw endpoint.
-//
-// execute_raw receives one string such as `test.arg 1 yes [1,2] {a: b} k=v`.
-// The Python Local API splits it with shlex.split() and hands the words after
-// the function name to salt.utils.args.parse_input(words, condition=False):
-// `name=value` words (KWARG_REGEX) become keyword arguments, everything else
-// is positional, and every value goes through salt.utils.args.yamlify_arg,
-// i.e. Salt's YAML loader (SaltYamlSafeLoader on PyYAML's CSafeLoader, which
-// is libyaml underneath) plus Salt's own exceptions. This file
-// reproduces that behaviour natively; tests/differential/ checks it against
-// Salt itself, line by line, on a corpus of commands.
-//
-// The YAML part is our own small implementation of what libyaml's scanner and
-// parser, PyYAML's composer/resolver (YAML 1.1 implicit types) and
-// SafeConstructor + SaltYamlSafeLoader do with one word; yaml-cpp is not used
-// because it follows YAML 1.2 and differs from libyaml on many edge cases.
+// Salt's salt.utils.args.yamlify_arg for one value: the word is loaded with
+// yaml.load(word, Loader=SaltYamlSafeLoader) (libyaml 0.2.5 scanning and
+// parsing, PyYAML's YAML 1.1 resolver, SafeConstructor + SaltYamlSafeLoader)
+// and then kept as the plain string wherever Salt keeps it (text that is
+// only digits and underscores, tabs or newlines, `#` that does not give a
+// structure, a map not written as `{...}`, a list not written as `[...]`,
+// bytes and sets, and every word that does not load).
 //
 // How Python values map onto salt_ipc::Value (what a Salt function receives
 // after Salt's msgpack transport, given that Value maps have string keys):
@@ -46,13 +37,9 @@
 #pragma once
 
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
-#include "salt_ipc/error.h"
 #include "salt_ipc/value.h"
 
 namespace saltgw::salt_ipc {
@@ -60,35 +47,11 @@ namespace saltgw::salt_ipc {
 inline constexpr size_t kMaxYamlDepth = 256;
 inline constexpr size_t kMaxYamlValues = 200000;
 
-// shlex.split(s) in POSIX mode (quotes, backslash escapes, no comments).
-// Error (kind kInvalidArgument) with Python's messages "No closing quotation"
-// or "No escaped character".
-Result<std::vector<std::string>> shell_split(std::string_view command);
-
 // salt.utils.args.yamlify_arg for one value.
 Value yamlify_arg(std::string_view word);
 
-// salt.utils.args.parse_kwarg: {name, value} when the word matches
-// KWARG_REGEX (`^([^\d\W][\w.-]*)=(?!=)(.*)$`, Unicode-aware), else nullopt.
-std::optional<std::pair<std::string, std::string>> parse_kwarg(std::string_view word);
-
-struct ParsedArgs {
-  List args;
-  Map kwargs;
-};
-
-// Salt's CLI parsing of argument words (the function name NOT included):
-// salt.utils.args.parse_input(words, condition=False).
-ParsedArgs parse_cli_args(const std::vector<std::string>& words);
-
-// parse_input for already-typed items (the JSON-list body of execute): text
-// items are parsed like words, a map with "__kwarg__" == true contributes
-// keyword arguments (any "__kwarg__" key is removed, as Salt pops it), every
-// other item is a positional argument as is.
-ParsedArgs parse_cli_values(const List& items);
-
-// Python's repr() of a float ("1.0", "1e+16", "inf", "nan"), exposed for the
-// differential test's canonical output.
+// Python's repr() of a float ("1.0", "1e+16", "inf", "nan"), the text a float
+// map key becomes; exposed for the differential test's canonical output.
 std::string python_float_repr(double d);
 
 }  // namespace saltgw::salt_ipc
