@@ -2,6 +2,12 @@
 # saltgw on ARM, proven on this amd64 machine under emulation (qemu-user):
 #
 #   bash scripts/test-arm.sh [arm64|armhf|all] [--junitxml PATH] [--full-api ARCH|all|none]
+#   bash scripts/test-arm.sh [arm64|armhf|all] --build-only
+#
+# --build-only (scripts/test.sh's build lane): the dependencies, the cross
+# builds and the packages only (steps 1 and 3's build), no qemu and no
+# minion; a later run without it reuses those packages when the source tree
+# is unchanged (a stamp of HEAD and `git status`), else builds them again.
 #
 # For each architecture (default: all = arm64 and armhf):
 #   1. cross-builds the unit tests with warnings as errors into build-<arch>/
@@ -34,19 +40,26 @@ cd "$here"
 arches=(arm64 armhf)
 junit=
 full_api=arm64
+build_only=0
 while [ $# -gt 0 ]; do
   case $1 in
     arm64|armhf) arches=("$1");;
     all) arches=(arm64 armhf);;
     --junitxml) junit=$2; shift;;
     --full-api) full_api=$2; shift;;
-    *) echo "usage: $0 [arm64|armhf|all] [--junitxml PATH] [--full-api arm64|armhf|all|none]" >&2; exit 2;;
+    --build-only) build_only=1;;
+    *) echo "usage: $0 [arm64|armhf|all] [--junitxml PATH] [--full-api arm64|armhf|all|none] [--build-only]" >&2; exit 2;;
   esac
   shift
 done
 
-export CCACHE_DIR=${CCACHE_DIR:-/var/cache/ccache}
-[ -d /usr/lib/ccache ] && export PATH=/usr/lib/ccache:$PATH
+# shellcheck source=scripts/ccache-env.sh
+. "$here/scripts/ccache-env.sh"
+# The cross files name the compilers bare: Debian's ccache links for them.
+[ -n "$SALTGW_CCACHE_PREFIX" ] && [ -d /usr/lib/ccache ] && export PATH=/usr/lib/ccache:$PATH
+tree_stamp() {
+  { git rev-parse HEAD; git status --porcelain --untracked-files=normal; } 2>/dev/null | sha256sum | cut -d' ' -f1
+}
 results=$(mktemp -d /tmp/saltgw-arm.XXXXXX)
 passed=0 failed=0
 cases=()  # "name|ok|message" for the JUnit report
@@ -113,11 +126,13 @@ venv=$(bash scripts/deps.sh 2>"$results/deps.log" | tail -n 1)
 py=$venv/bin/python
 [ -x "$py" ] || { tail -n 20 "$results/deps.log"; check deps 1 "scripts/deps.sh failed"; finish; }
 
+if [ "$build_only" = 0 ]; then
 part "executor engine: stated Python and Salt minimum"
 bash scripts/check-engine-versions.sh > "$results/engine-versions.log" 2>&1
 rc=$?
 tail -n 4 "$results/engine-versions.log"
 check engine-versions "$rc" "see $results/engine-versions.log"
+fi
 
 for arch in "${arches[@]}"; do
   q=$(qemu_for "$arch")
@@ -137,6 +152,7 @@ for arch in "${arches[@]}"; do
     continue
   fi
 
+  if [ "$build_only" = 0 ]; then
   part "$arch: unit tests under $q"
   timeout 600 "$q" "$b/tests/unit/unit_tests" --gtest_output="xml:$results/unit-$arch.xml" \
     > "$results/unit-$arch.log" 2>&1
@@ -152,16 +168,26 @@ except Exception:
 PY
 )
   add_counts "$arch-unit" "$up" "$uf"
+  fi
 
   part "$arch: Debian package (packaging/build-deb.sh --arch $arch)"
-  DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-"parallel=$(nproc) nocheck"} \
-    bash packaging/build-deb.sh --arch "$arch" "$here/build-deb" > "$results/deb-$arch.log" 2>&1
-  rc=$?
-  tail -n 3 "$results/deb-$arch.log"
   version=$(sed -n "s/^[[:space:]]*version[[:space:]]*:[[:space:]]*'\([^']*\)'.*/\1/p" meson.build | head -n 1)
   deb=$here/build-deb/saltgw_${version}_${arch}.deb
+  stamp=$here/build-deb/.stamp-$arch
+  if [ -f "$deb" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$(tree_stamp)" ]; then
+    echo "  $deb was built from this tree (--build-only): reused"
+    rc=0
+  else
+    rm -f "$stamp"
+    DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-"parallel=$(nproc) nocheck"} \
+      bash packaging/build-deb.sh --arch "$arch" "$here/build-deb" > "$results/deb-$arch.log" 2>&1
+    rc=$?
+    tail -n 3 "$results/deb-$arch.log"
+    [ "$rc" -eq 0 ] && [ -f "$deb" ] && tree_stamp > "$stamp"
+  fi
   if [ "$rc" -ne 0 ] || [ ! -f "$deb" ]; then check "$arch-deb-build" 1 "see $results/deb-$arch.log"; continue; fi
   check "$arch-deb-build" 0
+  [ "$build_only" = 1 ] && continue
   dpkg-deb -I "$deb" > "$results/deb-$arch.info"
   [ "$(dpkg-deb -f "$deb" Architecture)" = "$arch" ]
   check "$arch-deb-architecture" $? "Architecture: $(dpkg-deb -f "$deb" Architecture)"
