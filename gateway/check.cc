@@ -8,6 +8,7 @@
 
 #include "rest/unit_id.h"
 #include "salt_ipc/engine_strategy.h"
+#include "salt_ipc/engine_support.h"
 #include "salt_ipc/event_bus.h"
 #include "salt_ipc/jid.h"
 #include "salt_ipc/minion_config.h"
@@ -85,10 +86,19 @@ int run_check(const Config& cfg, std::ostream& out) {
   {
     salt_ipc::EngineStrategy engine(jids, eo);
     auto pong = engine.ping(1500ms);
-    engine_ok = pong.ok();
-    std::string detail = engine_ok ? eo.endpoint + " (Salt " + std::string(pong->find("salt_version") ? pong->find("salt_version")->text() : "?") + ")"
-                                   : eo.endpoint + " not answering; enable it: install /etc/salt/minion.d/saltgw.conf "
-                                                   "(engines: [{saltgw_executor: {}}]) and restart salt-minion";
+    std::string engine_salt = pong && pong->find("salt_version") ? std::string(pong->find("salt_version")->text()) : "";
+    // The minion's Salt: the engine's answer, else what test.version said.
+    std::string minion_salt = !engine_salt.empty() ? engine_salt : salt_version;
+    bool too_old = !salt_ipc::engine_supports_salt(minion_salt);
+    engine_ok = pong.ok() && !too_old;
+    std::string detail;
+    if (too_old)
+      detail = salt_ipc::engine_unsupported_words(minion_salt);
+    else if (pong)
+      detail = eo.endpoint + " (Salt " + (engine_salt.empty() ? "?" : engine_salt) + ")";
+    else
+      detail = eo.endpoint + " not answering; enable it: install /etc/salt/minion.d/saltgw.conf "
+                             "(engines: [{saltgw_executor: {}}]) and restart salt-minion";
     if (cfg.dispatch == "engine") line(engine_ok, "executor engine", detail);
     else out << (engine_ok ? "OK   " : "INFO ") << "executor engine: " << detail << "\n";
   }

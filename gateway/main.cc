@@ -27,6 +27,7 @@
 #include "rest/http_server.h"
 #include "rest/jwt.h"
 #include "salt_ipc/engine_strategy.h"
+#include "salt_ipc/engine_support.h"
 #include "salt_ipc/event_bus.h"
 #include "salt_ipc/function_guard.h"
 #include "salt_ipc/job_announcer.h"
@@ -182,8 +183,15 @@ int main(int argc, char** argv) {
     eo.max_event_size = minion->max_event_size;
     auto engine = std::make_unique<salt_ipc::EngineStrategy>(jids, eo);
     auto pong = engine->ping(std::chrono::milliseconds(cfg.dispatch == "auto" ? 500 : 2000));
-    if (pong) {
-      why = "executor engine at " + eo.endpoint + " (Salt " + std::string(pong->find("salt_version") ? pong->find("salt_version")->text() : "?") + ")";
+    std::string engine_salt = pong && pong->find("salt_version") ? std::string(pong->find("salt_version")->text()) : "";
+    if (pong && !salt_ipc::engine_supports_salt(engine_salt) && cfg.dispatch == "auto") {
+      // An engine that answers from a minion too old for it: do not trust it.
+      why = "executor engine at " + eo.endpoint + " answers, but " + salt_ipc::engine_unsupported_words(engine_salt);
+    } else if (pong) {
+      why = "executor engine at " + eo.endpoint + " (Salt " + (engine_salt.empty() ? "?" : engine_salt) + ")";
+      if (!salt_ipc::engine_supports_salt(engine_salt))
+        why += " -- WARNING: older than the engine supports (Salt " + std::to_string(salt_ipc::kEngineMinSalt) +
+               "+); dispatch: auto would use the minion's scheduler";
       base = std::move(engine);
     } else if (cfg.dispatch == "engine") {
       why = "executor engine at " + eo.endpoint + " NOT answering (" + pong.error().message +

@@ -1,7 +1,21 @@
 #!/usr/bin/env bash
 # Builds the saltgw Debian package: saltgw_<version>_<arch>.deb.
 #
-#   packaging/build-deb.sh [OUTDIR]            (default OUTDIR: build-deb/)
+#   packaging/build-deb.sh [--arch arm64|armhf] [OUTDIR]   (default OUTDIR: build-deb/)
+#
+# --arch ARCH cross-builds for ARCH on this machine the way Debian does:
+# `dpkg-buildpackage --host-arch ARCH` with the build profiles cross,nocheck;
+# debian/rules then uses packaging/cross/<triplet>.ini. The :ARCH build
+# dependencies come from scripts/cross-deps.sh (SALTGW_INSTALL_BUILD_DEPS=1
+# runs it). One of them cannot be installed: libyaml-cpp-dev is not
+# Multi-Arch: same in Debian 12, so libyaml-cpp-dev:ARCH would replace the
+# amd64 one. cross-deps.sh unpacks it into a sysroot instead and installs
+# its runtime library libyaml-cpp0.7:ARCH. So dpkg-checkbuilddeps is run here
+# first, and only "libyaml-cpp-dev" may be missing from what it reports;
+# then dpkg-buildpackage runs with -d (no second check), and the sysroot's
+# pkg-config dir is handed to meson (SALTGW_CROSS_PKG_CONFIG_PATH).
+# dpkg-shlibdeps still computes Depends from the installed :ARCH libraries.
+# On a board (native build) none of this applies: omit --arch.
 #
 # debian/ must sit at the source root for dpkg-buildpackage, and the repository
 # keeps it in packaging/debian/. So this copies the source tree (the files git
@@ -22,6 +36,12 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+build_arch=$(dpkg --print-architecture)
+arch=$build_arch
+if [ "${1:-}" = --arch ]; then
+  arch=${2:?--arch needs arm64 or armhf}
+  shift 2
+fi
 out=${1:-$here/build-deb}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -31,7 +51,13 @@ if [ -z "$version" ]; then
   echo "build-deb: no \`version : '...'\` in $here/meson.build" >&2
   exit 1
 fi
-arch=$(dpkg --print-architecture)
+cross=0
+log=build.log lint=lintian.txt
+if [ "$arch" != "$build_arch" ]; then
+  case $arch in arm64|armhf) ;; *) echo "build-deb: --arch: arm64 or armhf, not $arch" >&2; exit 2;; esac
+  cross=1
+  log=build-$arch.log lint=lintian-$arch.txt  # beside the native build's
+fi
 
 # The build happens in one fixed folder (not a new temp name each time), so
 # that the compiler sees the same paths on every build and ccache
@@ -79,7 +105,29 @@ if [ "$top" != "$version" ]; then
 fi
 
 # 3. Build dependencies.
-if ! (cd "$src" && dpkg-checkbuilddeps) 2>"$tmp/builddeps"; then
+cross_opts=()
+if [ "$cross" = 1 ]; then
+  # See the top: libyaml-cpp-dev comes from scripts/cross-deps.sh's sysroot.
+  if [ "${SALTGW_INSTALL_BUILD_DEPS:-0}" = 1 ]; then
+    pcdir=$(bash "$here/scripts/cross-deps.sh" "$arch" | awk -v a="$arch" '$1 == a {print $2}')
+  else
+    triplet=$(dpkg-architecture -a "$arch" -qDEB_HOST_MULTIARCH 2>/dev/null)
+    pcdir=${SALTGW_SYSROOT_ROOT:-/var/cache/saltgw/sysroot}/$arch/usr/lib/$triplet/pkgconfig
+  fi
+  if [ ! -f "$pcdir/yaml-cpp.pc" ]; then
+    echo "build-deb: no yaml-cpp sysroot for $arch ($pcdir): run bash scripts/cross-deps.sh $arch" \
+         "or rerun with SALTGW_INSTALL_BUILD_DEPS=1" >&2
+    exit 1
+  fi
+  unmet=$( (cd "$src" && dpkg-checkbuilddeps -a "$arch" -P cross,nocheck) 2>&1 |
+           sed -n 's/.*Unmet build dependencies: //p' | tr ' ' '\n' | grep -v '^libyaml-cpp-dev$' | grep . || true)
+  if [ -n "$unmet" ]; then
+    echo "build-deb: missing :$arch build dependencies: $unmet (bash scripts/cross-deps.sh $arch)" >&2
+    exit 1
+  fi
+  export SALTGW_CROSS_PKG_CONFIG_PATH=$pcdir DEB_BUILD_PROFILES="cross nocheck"
+  cross_opts=(--host-arch "$arch" -Pcross,nocheck -d)
+elif ! (cd "$src" && dpkg-checkbuilddeps) 2>"$tmp/builddeps"; then
   if [ "${SALTGW_INSTALL_BUILD_DEPS:-0}" = 1 ]; then
     echo "build-deb: installing build dependencies"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends build-essential >/dev/null
@@ -98,11 +146,12 @@ fi
 . "$here/scripts/ccache-env.sh"
 [ -n "$SALTGW_CCACHE_PREFIX" ] && export CCACHE_BASEDIR=$src
 export DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-"parallel=$(nproc) nocheck"}
-echo "build-deb: building saltgw $version for $arch in $src (DEB_BUILD_OPTIONS=$DEB_BUILD_OPTIONS)"
+what=$arch; [ "$cross" = 1 ] && what="$arch (cross, on $build_arch)"
+echo "build-deb: building saltgw $version for $what in $src (DEB_BUILD_OPTIONS=$DEB_BUILD_OPTIONS)"
 start=$(date +%s)
-if ! (cd "$src" && dpkg-buildpackage -us -uc -b) >"$out/build.log" 2>&1; then
-  tail -n 40 "$out/build.log" >&2
-  echo "build-deb: dpkg-buildpackage failed; full log: $out/build.log" >&2
+if ! (cd "$src" && dpkg-buildpackage -us -uc -b "${cross_opts[@]}") >"$out/$log" 2>&1; then
+  tail -n 40 "$out/$log" >&2
+  echo "build-deb: dpkg-buildpackage failed; full log: $out/$log" >&2
   exit 1
 fi
 echo "build-deb: built in $(( $(date +%s) - start )) s"
@@ -122,11 +171,11 @@ if ! command -v lintian >/dev/null && [ "${SALTGW_INSTALL_BUILD_DEPS:-0}" = 1 ];
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends lintian >/dev/null
 fi
 if command -v lintian >/dev/null; then
-  lintian --info --display-info --pedantic --tag-display-limit 0 "$out/$changes" >"$out/lintian.txt" 2>&1 || true
-  echo "build-deb: lintian: $(grep -c '^E:' "$out/lintian.txt" || true) errors," \
-       "$(grep -c '^W:' "$out/lintian.txt" || true) warnings ($out/lintian.txt)"
+  lintian --info --display-info --pedantic --tag-display-limit 0 "$out/$changes" >"$out/$lint" 2>&1 || true
+  echo "build-deb: lintian: $(grep -c '^E:' "$out/$lint" || true) errors," \
+       "$(grep -c '^W:' "$out/$lint" || true) warnings ($out/$lint)"
 else
-  echo "lintian is not installed" >"$out/lintian.txt"
+  echo "lintian is not installed" >"$out/$lint"
   echo "build-deb: lintian is not installed; no lintian check"
 fi
 

@@ -417,6 +417,8 @@ namespace saltgw::rest {
 
 namespace {
 
+static_assert(sizeof(std::time_t) >= 8, "time_t must be 64-bit (see meson.build: _TIME_BITS=64)");
+
 std::string iso_time(std::chrono::system_clock::time_point t) {
   if (t.time_since_epoch().count() == 0) return "";
   std::time_t tt = std::chrono::system_clock::to_time_t(t);

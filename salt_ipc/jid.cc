@@ -5,6 +5,10 @@
 
 namespace saltgw::salt_ipc {
 
+// Jids after 2038-01-19 03:14:07 UTC need a 64-bit time_t. 64-bit targets have
+// it; meson.build defines _TIME_BITS=64 on 32-bit glibc (armhf).
+static_assert(sizeof(time_t) >= 8, "time_t must be 64-bit (build with -D_TIME_BITS=64 -D_FILE_OFFSET_BITS=64)");
+
 std::string format_jid(int64_t epoch_us) {
   time_t secs = static_cast<time_t>(epoch_us / 1000000);
   int64_t us = epoch_us % 1000000;

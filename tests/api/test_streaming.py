@@ -173,6 +173,22 @@ def test_large_result_complete_or_clear_error(gw):
         assert r.status_code == 200
 
 
+def test_result_of_20_mb(gw):
+    # AutoPi units return big results (logs, obd dumps). Through the engine
+    # the whole 20 MB comes back; through the scheduler the minion's
+    # max_event_size decides, and a trimmed result is a clear 502, never a
+    # short answer passed off as the result.
+    size = 20_000_000
+    r = gw.execute("cmd.run", [f"head -c {size} /dev/zero | tr '\\000' b"], {"python_shell": True}, timeout=300)
+    if gw.dispatch == "engine":
+        assert r.status_code == 200, r.text[:500]
+    if r.status_code == 200:
+        body = r.json()
+        assert len(body) == size and body == "b" * size
+    else:
+        assert (r.status_code, r.json()["kind"]) == (502, "result_trimmed"), r.text[:500]
+
+
 def fd_count(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 

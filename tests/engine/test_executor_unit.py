@@ -9,6 +9,7 @@ import datetime
 import os
 import shutil
 import stat
+import sys
 import threading
 import time
 
@@ -81,7 +82,8 @@ def test_ping(start_engine):
     engine, client = start_engine()
     reply = client.call({"op": "ping", "id": "p1"})
     assert reply == {"id": "p1", "op": "pong", "engine": "saltgw_executor", "protocol": 2,
-                     "salt_version": salt.version.__version__, "pid": os.getpid()}
+                     "salt_version": salt.version.__version__,
+                     "python_version": "%d.%d.%d" % sys.version_info[:3], "pid": os.getpid()}
 
 
 def test_functions(start_engine):
@@ -446,6 +448,31 @@ def test_argspec_cache_gives_salts_answer_once_per_function(monkeypatch):
     assert cached(_no_kwargs).keywords is None and len(calls) == 2
     mod._install_argspec_cache()  # idempotent
     assert salt.utils.args.get_function_argspec is cached
+
+
+def test_supported_versions_are_stated_and_checked():
+    mod = load_engine_module()
+    assert mod.MIN_PYTHON == (3, 7) and mod.MIN_SALT == 3006
+    assert mod.unsupported_reason() is None  # the sandbox's Salt and Python
+    assert mod.unsupported_reason("3006.0", (3, 7)) is None
+    assert mod.unsupported_reason("3008.4", (3, 12)) is None
+    old = mod.unsupported_reason("2017.7.8", (2, 7))
+    assert "Salt 2017.7.8 on Python 2.7" in old and "scheduler" in old
+    assert mod.unsupported_reason("3005.5", (3, 10)) is not None
+    assert mod.unsupported_reason("3006.23", (3, 6)) is not None
+
+
+def test_start_refuses_an_old_salt_and_binds_nothing(tmp_path, monkeypatch, caplog):
+    mod = load_engine_module()
+    monkeypatch.setattr(mod.salt.version, "__version__", "3005.5")
+    mod.__opts__ = {"sock_dir": str(tmp_path)}
+    sock = tmp_path / "saltgw.ipc"
+    done = threading.Event()
+    t = threading.Thread(target=lambda: (mod.start(socket=str(sock)), done.set()), daemon=True)
+    t.start()
+    assert done.wait(10), "start() kept running on Salt 3005"
+    assert not sock.exists()
+    assert "needs Salt 3006+" in caplog.text
 
 
 # -- state progress on the engine's socket (protocol 2) -----------------------

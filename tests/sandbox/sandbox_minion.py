@@ -28,6 +28,7 @@ minion's own pid files are removed after a SIGKILL, so the next start is not
 refused with "An instance is already running".
 """
 import argparse
+import hashlib
 import os
 import shutil
 import signal
@@ -309,11 +310,19 @@ def stop(d, grace=15):
         pass
 
 
+def autopi_minion_id(cpu_serial):
+    """An AutoPi unit's minion id: the md5 of its CPU serial (as in
+    /proc/cpuinfo's Serial line), 32 lowercase hex digits, no dashes."""
+    return hashlib.md5(cpu_serial.strip().encode()).hexdigest()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("command", choices=["start", "stop", "restart", "status"])
     ap.add_argument("dir")
     ap.add_argument("--id")
+    ap.add_argument("--cpu-serial", metavar="SERIAL",
+                    help="name the minion as an AutoPi unit is named: md5(SERIAL) as 32 hex digits")
     ap.add_argument("--ipc-mode", default="ipc", choices=["ipc", "tcp"])
     ap.add_argument("--set", action="append", default=[], help="extra minion option key=yaml")
     ap.add_argument("--timeout", type=float, default=90)
@@ -322,6 +331,10 @@ def main():
                     help="patch the minion as AutoPi devices are (minion_job events, event_result returner)")
     a = ap.parse_args()
     extra = dict(s.split("=", 1) for s in a.set)
+    if a.cpu_serial:
+        if a.id:
+            ap.error("--id and --cpu-serial name the minion twice")
+        a.id = autopi_minion_id(a.cpu_serial)
     if a.command == "start":
         start(a.dir, a.id, a.ipc_mode, extra, a.timeout, a.engine, a.autopi)
     elif a.command == "stop":

@@ -105,3 +105,16 @@ def test_waiting_for_a_minion_that_never_answers_ends_at_the_deadline(tmp_path):
     assert r.returncode != 0
     assert "sandbox:" in r.stderr, r.stderr
     assert took < 30, took
+
+
+def test_cpu_serial_names_the_minion_as_an_autopi_unit():
+    # md5 of the serial, 32 lowercase hex digits (the value scripts/test-arm.sh's
+    # serial gives, as `python3 -c 'import hashlib; print(hashlib.md5(b"00000000c0ffee42").hexdigest())'`).
+    assert sm.autopi_minion_id("00000000c0ffee42") == "817ed97fe9e649e9f9ab25a7a8b0eac7"
+    assert sm.autopi_minion_id("00000000c0ffee42\n") == "817ed97fe9e649e9f9ab25a7a8b0eac7"
+
+
+def test_id_and_cpu_serial_together_are_refused(tmp_path):
+    r = subprocess.run([sys.executable, os.path.join(HERE, "sandbox_minion.py"), "start", str(tmp_path),
+                        "--id", "x", "--cpu-serial", "1"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "name the minion twice" in r.stderr

@@ -44,6 +44,19 @@ TEST(JidTest, FormatKnownEpochInUtc) {
   EXPECT_EQ(format_jid(int64_t{4102444799} * 1000000 + 999999), "20991231235959999999");
 }
 
+// Past the 32-bit time_t limit (2^31 - 1 s = 2038-01-19T03:14:07Z): runs
+// under qemu-arm in scripts/test-arm.sh, where time_t is 64-bit only
+// because of _TIME_BITS=64 (meson.build).
+TEST(JidTest, FormatPast2038) {
+  ScopedTz tz("UTC");
+  EXPECT_EQ(format_jid(int64_t{2147483647} * 1000000 + 999999), "20380119031407999999");
+  EXPECT_EQ(format_jid(int64_t{2147483648} * 1000000), "20380119031408000000");
+  EXPECT_EQ(format_jid(int64_t{4294967296} * 1000000 + 1), "21060207062816000001");  // past 2^32 s too
+  static_assert(sizeof(time_t) == 8);
+  // Order still follows time across the boundary.
+  EXPECT_LT(format_jid(int64_t{2147483647} * 1000000), format_jid(int64_t{2147483648} * 1000000));
+}
+
 TEST(JidTest, FormatUsesLocalTime) {
   ScopedTz tz("XST-2");  // POSIX TZ: two hours east of UTC, no tzdata needed
   EXPECT_EQ(format_jid(int64_t{1700000000} * 1000000 + 123456), "20231115001320123456");

@@ -19,6 +19,14 @@ on the same socket, before its reply; the reply then carries
 ``"progress_sent"``. A worker pushes both through the one inproc PUSH socket
 the serve loop reads, so ZeroMQ keeps them in order. A client that does not
 ask (protocol 1) gets the reply only, as before.
+
+Supported: Python 3.7 or newer (contextvars; `vermin` finds nothing newer,
+see scripts/check-engine-versions.sh) and Salt 3006 or newer (the loader
+context API above; 3006 LTS is the oldest release tested). On an older minion
+-- AutoPi's older fleet runs Salt 2017.7 on Python 2.7 -- the engine does not
+load (Python 2) or does not start (``start`` refuses Salt < 3006), and saltgw
+dispatches through the minion's scheduler instead; ``saltgw --check`` says so.
+Keep MIN_PYTHON and MIN_SALT in step with salt_ipc/engine_support.h.
 """
 
 import contextlib
@@ -28,6 +36,7 @@ import logging
 import os
 import queue
 import signal
+import sys
 import threading
 import time
 
@@ -43,6 +52,8 @@ import zmq
 log = logging.getLogger("salt.engines.saltgw_executor")
 
 PROTOCOL = 2  # 2: progress messages for run requests that ask for them
+MIN_PYTHON = (3, 7)
+MIN_SALT = 3006
 RETCODE_FAILED = 254  # unknown function, exception, timeout, killed
 POLL_MS = 100  # how often the serve loop looks at the stop flag
 # Functions answered on the serve loop itself, without the hand-over to a
@@ -55,8 +66,24 @@ INLINE_DEFAULT = ("test.ping", "test.echo", "test.version", "test.true", "test.f
                   "config.get", "pillar.get", "pillar.item", "pillar.items")
 
 
+def unsupported_reason(salt_version=None, python=None):
+    """Why this minion is too old for the engine, or None when it is not."""
+    salt_version = salt.version.__version__ if salt_version is None else salt_version
+    python = tuple(sys.version_info[:2]) if python is None else tuple(python)
+    release = int("".join(itertools.takewhile(str.isdigit, salt_version)) or 0)
+    if release < MIN_SALT or python < MIN_PYTHON:
+        return (f"saltgw_executor needs Salt {MIN_SALT}+ on Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]}+, "
+                f"this minion runs Salt {salt_version} on Python {python[0]}.{python[1]}; "
+                "saltgw will dispatch through the minion's scheduler")
+    return None
+
+
 def start(socket=None, workers=4, max_queue=256, inline=None):
     """Engine entry point; the minion calls it in the engine's process."""
+    why = unsupported_reason()
+    if why:
+        log.error("%s", why)
+        return
     engine = _make_engine(socket, workers, max_queue, inline)
     _install_state_progress()
     _install_argspec_cache()
@@ -352,7 +379,7 @@ def _check(req):
 def _pong(req):
     return {"id": req.get("id"), "op": "pong", "engine": "saltgw_executor",
             "protocol": PROTOCOL, "salt_version": salt.version.__version__,
-            "pid": os.getpid()}
+            "python_version": "%d.%d.%d" % sys.version_info[:3], "pid": os.getpid()}
 
 
 def _run_reply(req, ret, retcode, duration):
