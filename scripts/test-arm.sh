@@ -246,7 +246,12 @@ PY
   rc=$?; cat "$results/check-$arch.txt" | sed 's/^/    /'
   check "$arch-saltgw-check" "$rc"
   if [ "$full_api" = all ] || [ "$full_api" = "$arch" ]; then
-    sel=(tests/api)
+    # All of tests/api but the two load tests, which run (on amd64 and under
+    # both sanitizers) in the core suite: the 50-run progress stress test
+    # keeps both cores busy with stress-ng, which would slow the stages
+    # running beside this one, and the non-reading client's 12 MB state run.
+    sel=(tests/api --ignore=tests/api/test_progress_stress.py
+         --deselect "tests/api/test_stream_progress.py::test_client_that_does_not_read_is_told_how_much_progress_it_missed")
   else
     sel=(tests/api/test_local_api.py tests/api/test_autopi_unit_id.py
          "tests/api/test_streaming.py::test_streamed_state_run_reports_each_state_before_the_result"
