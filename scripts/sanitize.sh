@@ -57,6 +57,11 @@ if ! SALTGW_SANITIZE_BUILDDIR=$b bash scripts/sanitizer-build.sh "$mode" \
   echo "sanitize $mode: 0 passed, 1 failed, 0 sanitizer reports (the build failed)"
   exit 1
 fi
+# One test is left out here, by name: the non-reading client's stream
+# (tests/api/test_stream_progress.py) moves 12 MB of state output through
+# saltgw several times over; instrumented, that took 2 minutes under TSan in
+# one run and more than 4 in the next. It runs in the core suite (plain build).
+export SALTGW_PYTEST_ARGS="--deselect tests/api/test_stream_progress.py::test_client_that_does_not_read_is_told_how_much_progress_it_missed"
 bash scripts/test.sh 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
 secs=$(( $(date +%s) - start ))

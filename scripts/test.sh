@@ -11,6 +11,7 @@
 #                            the Salt release matrix and the ARM builds under
 #                            qemu-user (when scripts/test-arm.sh exists)
 #   SALT_VERSION             Salt release for the sandbox (default: the pinned 3006 LTS)
+#   SALTGW_PYTEST_ARGS       more pytest arguments for the Python tests (scripts/sanitize.sh)
 #   SALTGW_TEST_BUDGET       seconds the whole run may take (default 4800: CI stops
 #                            .ci/run at 90 minutes, and the summary must come first)
 #
@@ -227,7 +228,8 @@ ls tests/packaging/test_*.py >/dev/null 2>&1 && pytest_dirs+=(tests/packaging)
   show integration 3 ) &
 cpp_pid=$!
 ( sandbox_env "$api_dir" "$api_config"; stage pytest main 1500 "$py" -m pytest -q -p no:cacheprovider \
-  -n "$workers" --dist loadfile --timeout=300 --junitxml="$results/pytest.xml" "${pytest_dirs[@]}" )
+  -n "$workers" --dist loadfile --timeout=300 --junitxml="$results/pytest.xml" ${SALTGW_PYTEST_ARGS:-} \
+  "${pytest_dirs[@]}" )
 show pytest 15
 stage differential main 600 "$py" tests/differential/run_differential.py \
   --dump "$b"/tests/differential/argparse_dump --python "$py" --junitxml "$results/differential.xml"
