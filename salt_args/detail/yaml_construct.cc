@@ -164,10 +164,12 @@ class Constructor {
     if (v[0] == '-') sign = -1;
     if (v[0] == '+' || v[0] == '-') v.erase(0, 1);
     double result;
+    bool shared_nan = false;
     if (v == ".inf") {
       result = sign * std::numeric_limits<double>::infinity();
     } else if (v == ".nan") {
       result = std::numeric_limits<double>::quiet_NaN();
+      shared_nan = true;
     } else if (v.find(':') != std::string::npos) {
       std::vector<double> digits;
       size_t start = 0;
@@ -194,6 +196,7 @@ class Constructor {
     Obj o;
     o.kind = Kind::kFloat;
     o.value = Value(result);
+    o.shared_nan = shared_nan;
     return o;
   }
 
@@ -271,15 +274,19 @@ class Constructor {
     return o;
   }
 
-  // Key identity with Python's == semantics (1 == 1.0 == True).
-  static std::string key_identity(const Obj& k, size_t& nan_counter) {
+  // Key identity with Python's `in` semantics (1 == 1.0 == True; a NaN only
+  // matches the same object: the shared `.nan`, or the same node via an
+  // alias, since PyYAML constructs each node once).
+  static std::string key_identity(const Obj& k, const Node* node) {
     switch (k.kind) {
       case Kind::kNone: return "N";
       case Kind::kBool: return k.value.as_bool() ? "i:1" : "i:0";
       case Kind::kInt: return "i:" + k.int_text;
       case Kind::kFloat: {
         double d = k.value.as_double();
-        if (std::isnan(d)) return "nan:" + std::to_string(nan_counter++);
+        if (std::isnan(d)) {
+          return k.shared_nan ? "nan" : "nan@" + std::to_string(reinterpret_cast<uintptr_t>(node));
+        }
         if (std::isinf(d)) return d > 0 ? "f:inf" : "f:-inf";
         if (d == std::floor(d)) return "i:" + exact_integral_decimal(d);
         return "f:" + float_repr(d);
@@ -351,12 +358,11 @@ class Constructor {
     flatten_mapping(n, 0);
     std::vector<std::pair<Obj, Obj>> out;
     std::unordered_set<std::string> seen;
-    size_t nan_counter = 0;
     for (auto& [kn, vn] : n->pairs) {
       Obj key = construct(kn, depth + 1);
       if (key.kind == Kind::kList || key.kind == Kind::kSet || key.kind == Kind::kDict) fail();
       Obj value = construct(vn, depth + 1);
-      if (!seen.insert(key_identity(key, nan_counter)).second) fail();  // conflicting ID
+      if (!seen.insert(key_identity(key, kn)).second) fail();  // conflicting ID
       out.emplace_back(std::move(key), std::move(value));
     }
     return out;

@@ -149,6 +149,7 @@ TEST(YamlConstruct, MapKeys) {
   EXPECT_FALSE(load("{!!float -.nan: a, .nan: b}"));
   EXPECT_EQ(value_of("{!!float nan: a, !!float nan: b}", Kind::kDict), Value(Map{{"NaN", Value("b")}}));
   EXPECT_EQ(value_of("{.nan: a, !!float nan: b}", Kind::kDict), Value(Map{{"NaN", Value("b")}}));
+  EXPECT_FALSE(load("{&n !!float nan: a, *n: b}"));  // the same object twice
   // "1" and 1 differ in Python.
   EXPECT_EQ(value_of("{1: a, '1': b}", Kind::kDict), Value(Map{{"1", Value("b")}}));
   EXPECT_FALSE(load("{[1]: a}"));  // unhashable
