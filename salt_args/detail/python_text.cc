@@ -6,8 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <iterator>
 #include <limits>
+#include <utility>
 
 namespace saltgw::salt_args::detail {
 namespace {
@@ -213,8 +213,9 @@ constexpr CpRange kSpaceRanges[] = {
     {0x3000, 0x3000},
 };
 
+// The range of the (sorted, disjoint) table that holds c, or nullptr.
 template <size_t N>
-bool in_ranges(const CpRange (&table)[N], char32_t c) {
+const CpRange* find_range(const CpRange (&table)[N], char32_t c) {
   size_t lo = 0, hi = N;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
@@ -223,33 +224,49 @@ bool in_ranges(const CpRange (&table)[N], char32_t c) {
     } else if (c > table[mid].hi) {
       lo = mid + 1;
     } else {
-      return true;
+      return &table[mid];
     }
   }
-  return false;
+  return nullptr;
+}
+
+// What int() and float() do to their text first
+// (_PyUnicode_TransformDecimalAndSpaceToASCII, then stripping ASCII
+// whitespace): Unicode decimal digits become ASCII digits and Unicode spaces
+// ' '; nullopt for text that is not UTF-8 or holds any other non-ASCII
+// character.
+std::optional<std::string> ascii_number_text(std::string_view text) {
+  std::u32string u;
+  if (!utf8_decode(text, u)) return std::nullopt;
+  std::string a;
+  for (char32_t c : u) {
+    if (c < 0x80) {
+      a.push_back(static_cast<char>(c));
+    } else if (is_py_space(c)) {
+      a.push_back(' ');
+    } else if (int d = py_decimal_value(c); d >= 0) {
+      a.push_back(static_cast<char>('0' + d));
+    } else {
+      return std::nullopt;
+    }
+  }
+  auto is_sp = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  size_t i = 0, e = a.size();
+  while (i < e && is_sp(a[i])) ++i;
+  while (e > i && is_sp(a[e - 1])) --e;
+  return a.substr(i, e - i);
 }
 
 }  // namespace
 
-bool is_py_word(char32_t c) { return in_ranges(kWordRanges, c); }
-bool is_py_space(char32_t c) { return in_ranges(kSpaceRanges, c); }
-
+bool is_py_word(char32_t c) { return find_range(kWordRanges, c) != nullptr; }
+bool is_py_space(char32_t c) { return find_range(kSpaceRanges, c) != nullptr; }
 
 int py_decimal_value(char32_t c) {
   if (c >= U'0' && c <= U'9') return static_cast<int>(c - U'0');
   if (c < 0x80) return -1;
-  size_t lo = 0, hi = std::size(kDecimalRanges);
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (c < kDecimalRanges[mid].lo) {
-      hi = mid;
-    } else if (c > kDecimalRanges[mid].hi) {
-      lo = mid + 1;
-    } else {
-      return static_cast<int>((c - kDecimalRanges[mid].lo) % 10);
-    }
-  }
-  return -1;
+  const CpRange* r = find_range(kDecimalRanges, c);
+  return r ? static_cast<int>((c - r->lo) % 10) : -1;
 }
 
 bool utf8_decode(std::string_view in, std::u32string& out) {
@@ -317,25 +334,10 @@ std::u32string_view py_strip(std::u32string_view s) {
 }
 
 std::optional<BigInt> py_int(std::string_view text, unsigned base) {
-  std::u32string u;
-  if (!utf8_decode(text, u)) return std::nullopt;
-  // _PyUnicode_TransformDecimalAndSpaceToASCII.
-  std::string a;
-  for (char32_t c : u) {
-    if (c < 0x80) {
-      a.push_back(static_cast<char>(c));
-    } else if (is_py_space(c)) {
-      a.push_back(' ');
-    } else if (int d = py_decimal_value(c); d >= 0) {
-      a.push_back(static_cast<char>('0' + d));
-    } else {
-      return std::nullopt;
-    }
-  }
-  auto is_sp = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  std::optional<std::string> ascii = ascii_number_text(text);
+  if (!ascii) return std::nullopt;
+  const std::string& a = *ascii;
   size_t i = 0, e = a.size();
-  while (i < e && is_sp(a[i])) ++i;
-  while (e > i && is_sp(a[e - 1])) --e;
   bool neg = false;
   if (i < e && (a[i] == '+' || a[i] == '-')) {
     neg = a[i] == '-';
@@ -378,25 +380,9 @@ std::optional<BigInt> py_int(std::string_view text, unsigned base) {
 }
 
 std::optional<double> py_float(std::string_view text) {
-  std::u32string u;
-  if (!utf8_decode(text, u)) return std::nullopt;
-  std::string a;
-  for (char32_t c : u) {
-    if (c < 0x80) {
-      a.push_back(static_cast<char>(c));
-    } else if (is_py_space(c)) {
-      a.push_back(' ');
-    } else if (int d = py_decimal_value(c); d >= 0) {
-      a.push_back(static_cast<char>('0' + d));
-    } else {
-      return std::nullopt;
-    }
-  }
-  auto is_sp = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
-  size_t i = 0, e = a.size();
-  while (i < e && is_sp(a[i])) ++i;
-  while (e > i && is_sp(a[e - 1])) --e;
-  std::string s = a.substr(i, e - i);
+  std::optional<std::string> ascii = ascii_number_text(text);
+  if (!ascii) return std::nullopt;
+  std::string s = std::move(*ascii);
   // Underscores between digits are allowed by float(); remove valid ones.
   {
     std::string t;

@@ -1,6 +1,7 @@
 // libyaml's parser and PyYAML's composer; see yaml_compose.h.
 #include "salt_args/detail/yaml_compose.h"
 
+#include <initializer_list>
 #include <unordered_map>
 #include <utility>
 
@@ -222,182 +223,128 @@ class Composer {
     return n;
   }
 
+  // The node at the next token, or an empty scalar where that token is one of
+  // stops (libyaml's "process empty scalar" cases).
+  Node* node_unless(std::initializer_list<TT> stops, bool block, bool indentless, size_t depth) {
+    TT t = peek().type;
+    for (TT stop : stops) {
+      if (t == stop) return empty_scalar();
+    }
+    return parse_node(block, indentless, depth);
+  }
+
+  // Inside a block collection: true, past the entry token, where one of type
+  // entry (`-` or `?`) follows; false, past it, at BLOCK-END; else an error.
+  bool next_block_entry(TT entry) {
+    TT t = peek().type;
+    if (t != entry && t != TT::kBlockEnd) fail();
+    ++pos_;
+    return t == entry;
+  }
+
   void parse_block_sequence(Node* n, size_t depth) {
     ++pos_;  // BLOCK-SEQUENCE-START
-    for (;;) {
-      TT t = peek().type;
-      if (t == TT::kBlockEntry) {
-        ++pos_;
-        t = peek().type;
-        if (t != TT::kBlockEntry && t != TT::kBlockEnd) {
-          n->items.push_back(parse_node(true, false, depth));
-        } else {
-          n->items.push_back(empty_scalar());
-        }
-      } else if (t == TT::kBlockEnd) {
-        ++pos_;
-        return;
-      } else {
-        fail();
-      }
+    while (next_block_entry(TT::kBlockEntry)) {
+      n->items.push_back(node_unless({TT::kBlockEntry, TT::kBlockEnd}, true, false, depth));
     }
   }
 
   void parse_indentless_sequence(Node* n, size_t depth) {
     while (peek().type == TT::kBlockEntry) {
       ++pos_;
-      TT t = peek().type;
-      if (t != TT::kBlockEntry && t != TT::kKey && t != TT::kValue && t != TT::kBlockEnd) {
-        n->items.push_back(parse_node(true, false, depth));
-      } else {
-        n->items.push_back(empty_scalar());
-      }
+      n->items.push_back(node_unless({TT::kBlockEntry, TT::kKey, TT::kValue, TT::kBlockEnd}, true,
+                                     false, depth));
     }
   }
 
   void parse_block_mapping(Node* n, size_t depth) {
+    const std::initializer_list<TT> kStops = {TT::kKey, TT::kValue, TT::kBlockEnd};
     ++pos_;  // BLOCK-MAPPING-START
-    for (;;) {
-      TT t = peek().type;
-      Node* key;
-      if (t == TT::kKey) {
-        ++pos_;
-        t = peek().type;
-        if (t != TT::kKey && t != TT::kValue && t != TT::kBlockEnd) {
-          key = parse_node(true, true, depth);
-        } else {
-          key = empty_scalar();
-        }
-      } else if (t == TT::kBlockEnd) {
-        ++pos_;
-        return;
-      } else {
-        fail();
-      }
-      Node* value;
-      t = peek().type;
-      if (t == TT::kValue) {
-        ++pos_;
-        t = peek().type;
-        if (t != TT::kKey && t != TT::kValue && t != TT::kBlockEnd) {
-          value = parse_node(true, true, depth);
-        } else {
-          value = empty_scalar();
-        }
-      } else {
-        value = empty_scalar();
-      }
+    while (next_block_entry(TT::kKey)) {
+      Node* key = node_unless(kStops, true, true, depth);
+      Node* value = empty_scalar_unless_value(kStops, true, true, depth);
       n->pairs.emplace_back(key, value);
     }
   }
 
-  void parse_flow_sequence(Node* n, size_t depth) {
-    ++pos_;  // [
-    bool first = true;
-    for (;;) {
+  // The value after a mapping key: `: node` (an empty scalar where a token
+  // of stops follows the `:`), or an empty scalar where there is no `:`.
+  Node* empty_scalar_unless_value(std::initializer_list<TT> stops, bool block, bool indentless,
+                                  size_t depth) {
+    if (peek().type != TT::kValue) return empty_scalar();
+    ++pos_;
+    return node_unless(stops, block, indentless, depth);
+  }
+
+  // The entries of a flow collection, from its start token to its end token:
+  // `,` between them and optionally after the last; entry parses each, given
+  // the type of its first token.
+  template <class Entry>
+  void parse_flow_entries(TT end, Entry entry) {
+    ++pos_;  // [ or {
+    for (bool first = true;; first = false) {
       TT t = peek().type;
-      if (t != TT::kFlowSequenceEnd) {
-        if (!first) {
-          if (t != TT::kFlowEntry) fail();
-          ++pos_;
-          t = peek().type;
-        }
-        if (t == TT::kKey) {
-          // A single-pair mapping inside a flow sequence.
-          if (depth + 1 > kMaxYamlDepth) fail();
-          ++pos_;
-          Node* m = new_node(Node::kMap);
-          m->tag = std::string(kTagMap);
-          Node* key;
-          t = peek().type;
-          if (t != TT::kValue && t != TT::kFlowEntry && t != TT::kFlowSequenceEnd) {
-            key = parse_node(false, false, depth + 1);
-          } else if (t == TT::kFlowSequenceEnd) {
-            // `[?]`: libyaml 0.2.5, inside PyYAML 6.0.1 (what Salt 3006's
-            // onedir ships and scripts/salt-requirements.txt pins), rejects it;
-            // newer libyaml reads [{null: null}].
-            fail();
-          } else {
-            ++pos_;  // libyaml consumes a VALUE or ',' here
-            key = empty_scalar();
-          }
-          Node* value;
-          t = peek().type;
-          if (t == TT::kValue) {
-            ++pos_;
-            t = peek().type;
-            if (t != TT::kFlowEntry && t != TT::kFlowSequenceEnd) {
-              value = parse_node(false, false, depth + 1);
-            } else {
-              value = empty_scalar();
-            }
-          } else {
-            value = empty_scalar();
-          }
-          m->pairs.emplace_back(key, value);
-          m->complete = true;
-          n->items.push_back(m);
-          first = false;
-          continue;
-        }
-        if (t != TT::kFlowSequenceEnd) {
-          n->items.push_back(parse_node(false, false, depth));
-          first = false;
-          continue;
-        }
+      if (t != end && !first) {
+        if (t != TT::kFlowEntry) fail();
+        ++pos_;
+        t = peek().type;
       }
-      ++pos_;  // ]
-      return;
+      if (t == end) {
+        ++pos_;
+        return;
+      }
+      entry(t);
     }
   }
 
-  void parse_flow_mapping(Node* n, size_t depth) {
-    ++pos_;  // {
-    bool first = true;
-    for (;;) {
-      TT t = peek().type;
-      if (t != TT::kFlowMappingEnd) {
-        if (!first) {
-          if (t != TT::kFlowEntry) fail();
-          ++pos_;
-          t = peek().type;
-        }
-        if (t == TT::kKey) {
-          ++pos_;
-          t = peek().type;
-          Node* key;
-          if (t != TT::kValue && t != TT::kFlowEntry && t != TT::kFlowMappingEnd) {
-            key = parse_node(false, false, depth);
-          } else {
-            key = empty_scalar();
-          }
-          Node* value;
-          t = peek().type;
-          if (t == TT::kValue) {
-            ++pos_;
-            t = peek().type;
-            if (t != TT::kFlowEntry && t != TT::kFlowMappingEnd) {
-              value = parse_node(false, false, depth);
-            } else {
-              value = empty_scalar();
-            }
-          } else {
-            value = empty_scalar();
-          }
-          n->pairs.emplace_back(key, value);
-          first = false;
-          continue;
-        }
-        if (t != TT::kFlowMappingEnd) {
-          Node* key = parse_node(false, false, depth);
-          n->pairs.emplace_back(key, empty_scalar());
-          first = false;
-          continue;
-        }
-      }
-      ++pos_;  // }
-      return;
+  void parse_flow_sequence(Node* n, size_t depth) {
+    parse_flow_entries(TT::kFlowSequenceEnd, [&](TT t) {
+      n->items.push_back(t == TT::kKey ? parse_flow_pair(depth + 1)
+                                       : parse_node(false, false, depth));
+    });
+  }
+
+  // A single-pair mapping inside a flow sequence (`[a: 1]`, `[? a]`), at its
+  // KEY token.
+  Node* parse_flow_pair(size_t depth) {
+    if (depth > kMaxYamlDepth) fail();
+    ++pos_;  // KEY
+    Node* m = new_node(Node::kMap);
+    m->tag = std::string(kTagMap);
+    TT t = peek().type;
+    Node* key;
+    if (t == TT::kFlowSequenceEnd) {
+      // `[?]`: libyaml 0.2.5, inside PyYAML 6.0.1 (what Salt 3006's onedir
+      // ships and scripts/salt-requirements.txt pins), rejects it; newer
+      // libyaml reads [{null: null}].
+      fail();
+    } else if (t == TT::kValue || t == TT::kFlowEntry) {
+      ++pos_;  // libyaml 0.2.5 consumes a VALUE or ',' here
+      key = empty_scalar();
+    } else {
+      key = parse_node(false, false, depth);
     }
+    Node* value = empty_scalar_unless_value({TT::kFlowEntry, TT::kFlowSequenceEnd}, false, false,
+                                            depth);
+    m->pairs.emplace_back(key, value);
+    m->complete = true;
+    return m;
+  }
+
+  void parse_flow_mapping(Node* n, size_t depth) {
+    const std::initializer_list<TT> kStops = {TT::kFlowEntry, TT::kFlowMappingEnd};
+    parse_flow_entries(TT::kFlowMappingEnd, [&](TT t) {
+      if (t == TT::kKey) {
+        ++pos_;
+        Node* key = node_unless({TT::kValue, TT::kFlowEntry, TT::kFlowMappingEnd}, false, false,
+                                depth);
+        Node* value = empty_scalar_unless_value(kStops, false, false, depth);
+        n->pairs.emplace_back(key, value);
+      } else {
+        Node* key = parse_node(false, false, depth);
+        n->pairs.emplace_back(key, empty_scalar());
+      }
+    });
   }
 
   std::vector<Token> tokens_;

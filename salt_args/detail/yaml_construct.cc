@@ -368,78 +368,86 @@ class Constructor {
     return out;
   }
 
+  static Obj make(Kind kind, Value value, size_t size = 1) {
+    Obj o;
+    o.kind = kind;
+    o.value = std::move(value);
+    o.size = size;
+    return o;
+  }
+
   Obj construct_uncached(Node* n, size_t depth) {
     const std::string& tag = n->tag;
-    Obj o;
     if (tag == kTagNull) {
-      scalar_text(n);
-      o.kind = Kind::kNone;
-      return o;
+      scalar_text(n);  // fails for a collection
+      return Obj{};
     }
     if (tag == kTagBool) return construct_bool(n);
     if (tag == kTagInt) return construct_int(n);
     if (tag == kTagFloat) return construct_float(n);
-    if (tag == kTagStr || tag == kTagTimestamp) {
-      o.kind = Kind::kStr;
-      o.value = Value(scalar_text(n));
-      return o;
-    }
+    if (tag == kTagStr || tag == kTagTimestamp) return make(Kind::kStr, Value(scalar_text(n)));
     if (tag == kTagPyUnicode) {
       if (n->kind != Node::kScalar) fail();
-      o.kind = Kind::kStr;
-      o.value = Value(n->value);
-      return o;
+      return make(Kind::kStr, Value(n->value));
     }
     if (tag == kTagBinary) return construct_binary(n);
-    if (tag == kTagSeq) {
-      if (n->kind != Node::kSeq) fail();
-      List l;
-      for (Node* c : n->items) {
-        Obj e = construct(c, depth + 1);
-        o.size += e.size;
-        l.push_back(std::move(e.value));
-      }
-      o.kind = Kind::kList;
-      o.value = Value(std::move(l));
-      return o;
-    }
-    if (tag == kTagOmap || tag == kTagPairs) {
-      if (n->kind != Node::kSeq) fail();
-      List l;
-      for (Node* c : n->items) {
-        if (c->kind != Node::kMap || c->pairs.size() != 1) fail();
-        Obj k = construct(c->pairs[0].first, depth + 2);
-        Obj v = construct(c->pairs[0].second, depth + 2);
-        o.size += 1 + k.size + v.size;
-        l.push_back(Value(List{std::move(k.value), std::move(v.value)}));
-      }
-      o.kind = Kind::kList;
-      o.value = Value(std::move(l));
-      return o;
-    }
-    if (tag == kTagSet) {
-      auto pairs = construct_mapping(n, depth);
-      List l;
-      for (auto& [k, v] : pairs) {
-        o.size += k.size;
-        l.push_back(std::move(k.value));
-      }
-      o.kind = Kind::kSet;
-      o.value = Value(std::move(l));
-      return o;
-    }
-    if (tag == kTagMap) {
-      auto pairs = construct_mapping(n, depth);
-      Map m;
-      for (auto& [k, v] : pairs) {
-        o.size += v.size;
-        m[json_key_text(k)] = std::move(v.value);
-      }
-      o.kind = Kind::kDict;
-      o.value = Value(std::move(m));
-      return o;
-    }
+    if (tag == kTagSeq) return construct_sequence(n, depth);
+    if (tag == kTagOmap || tag == kTagPairs) return construct_pairs(n, depth);
+    if (tag == kTagSet) return construct_set(n, depth);
+    if (tag == kTagMap) return construct_map(n, depth);
     fail();  // merge/value/yaml tags, unknown tags
+  }
+
+  Obj construct_sequence(Node* n, size_t depth) {
+    if (n->kind != Node::kSeq) fail();
+    List l;
+    size_t size = 1;
+    for (Node* c : n->items) {
+      Obj e = construct(c, depth + 1);
+      size += e.size;
+      l.push_back(std::move(e.value));
+    }
+    return make(Kind::kList, Value(std::move(l)), size);
+  }
+
+  // !!omap and !!pairs: a list of [key, value] lists (tuples in Python).
+  Obj construct_pairs(Node* n, size_t depth) {
+    if (n->kind != Node::kSeq) fail();
+    List l;
+    size_t size = 1;
+    for (Node* c : n->items) {
+      if (c->kind != Node::kMap || c->pairs.size() != 1) fail();
+      Obj k = construct(c->pairs[0].first, depth + 2);
+      Obj v = construct(c->pairs[0].second, depth + 2);
+      size += 1 + k.size + v.size;
+      List pair;
+      pair.reserve(2);
+      pair.push_back(std::move(k.value));
+      pair.push_back(std::move(v.value));
+      l.emplace_back(std::move(pair));
+    }
+    return make(Kind::kList, Value(std::move(l)), size);
+  }
+
+  // !!set: the keys of a mapping, in document order.
+  Obj construct_set(Node* n, size_t depth) {
+    List l;
+    size_t size = 1;
+    for (auto& [k, v] : construct_mapping(n, depth)) {
+      size += k.size;
+      l.push_back(std::move(k.value));
+    }
+    return make(Kind::kSet, Value(std::move(l)), size);
+  }
+
+  Obj construct_map(Node* n, size_t depth) {
+    Map m;
+    size_t size = 1;
+    for (auto& [k, v] : construct_mapping(n, depth)) {
+      size += v.size;
+      m[json_key_text(k)] = std::move(v.value);
+    }
+    return make(Kind::kDict, Value(std::move(m)), size);
   }
 
   std::unordered_map<Node*, Obj> cache_;

@@ -104,6 +104,13 @@ class Scanner {
     tokens_.push_back(std::move(t));
   }
 
+  // A one-character indicator token at the current position.
+  void append_indicator(TT type) {
+    Mark m = mark_;
+    skip();
+    append(type, m);
+  }
+
   void fetch_stream_start() {
     indent_ = -1;
     simple_keys_.push_back(SimpleKey{});
@@ -258,52 +265,43 @@ class Scanner {
     save_simple_key();
     increase_flow_level();
     simple_key_allowed_ = true;
-    Mark m = mark_;
-    skip();
-    append(type, m);
+    append_indicator(type);
   }
 
   void fetch_flow_collection_end(TT type) {
     remove_simple_key();
     decrease_flow_level();
     simple_key_allowed_ = false;
-    Mark m = mark_;
-    skip();
-    append(type, m);
+    append_indicator(type);
   }
 
   void fetch_flow_entry() {
     remove_simple_key();
     simple_key_allowed_ = true;
-    Mark m = mark_;
-    skip();
-    append(TT::kFlowEntry, m);
+    append_indicator(TT::kFlowEntry);
+  }
+
+  // In block context, an indicator (`-`, `?`, or `:` after no simple key)
+  // must be allowed here, and opens a block collection at its column if
+  // none is open there.
+  void open_block_collection(TT start) {
+    if (flow_level_) return;
+    if (!simple_key_allowed_) fail();
+    roll_indent(static_cast<ptrdiff_t>(mark_.column), std::string::npos, start, mark_);
   }
 
   void fetch_block_entry() {
-    if (!flow_level_) {
-      if (!simple_key_allowed_) fail();
-      roll_indent(static_cast<ptrdiff_t>(mark_.column), std::string::npos,
-                  TT::kBlockSequenceStart, mark_);
-    }
+    open_block_collection(TT::kBlockSequenceStart);
     remove_simple_key();
     simple_key_allowed_ = true;
-    Mark m = mark_;
-    skip();
-    append(TT::kBlockEntry, m);
+    append_indicator(TT::kBlockEntry);
   }
 
   void fetch_key() {
-    if (!flow_level_) {
-      if (!simple_key_allowed_) fail();
-      roll_indent(static_cast<ptrdiff_t>(mark_.column), std::string::npos,
-                  TT::kBlockMappingStart, mark_);
-    }
+    open_block_collection(TT::kBlockMappingStart);
     remove_simple_key();
     simple_key_allowed_ = !flow_level_;
-    Mark m = mark_;
-    skip();
-    append(TT::kKey, m);
+    append_indicator(TT::kKey);
   }
 
   void fetch_value() {
@@ -318,16 +316,10 @@ class Scanner {
       simple_keys_.back().possible = false;
       simple_key_allowed_ = false;
     } else {
-      if (!flow_level_) {
-        if (!simple_key_allowed_) fail();
-        roll_indent(static_cast<ptrdiff_t>(mark_.column), std::string::npos,
-                    TT::kBlockMappingStart, mark_);
-      }
+      open_block_collection(TT::kBlockMappingStart);
       simple_key_allowed_ = !flow_level_;
     }
-    Mark m = mark_;
-    skip();
-    append(TT::kValue, m);
+    append_indicator(TT::kValue);
   }
 
   void fetch_anchor(TT type) {

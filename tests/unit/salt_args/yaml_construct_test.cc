@@ -15,6 +15,7 @@
 #include "salt_args/detail/python_text.h"
 #include "salt_args/detail/yaml_error.h"
 #include "salt_args/yamlify.h"
+#include "tests/unit/salt_args/alias_bomb.h"
 
 namespace saltgw::salt_args::detail {
 namespace {
@@ -174,16 +175,9 @@ TEST(YamlConstruct, AliasesAndTheExpansionBudget) {
   auto o = load("[&a [x, y], *a, *a]");
   ASSERT_TRUE(o);
   EXPECT_EQ(o->size, 10u);  // 3 per copy of [x, y], and the outer list
-  // Ten levels of ten aliases each: 10^10 values after expansion.
-  std::string laughs = "[&a [x,x,x,x,x,x,x,x,x,x]";
-  char prev = 'a';
-  for (char c = 'b'; c <= 'j'; ++c) {
-    laughs += std::string(", &") + c + " [";
-    for (int i = 0; i < 10; ++i) laughs += std::string(i ? ",*" : "*") + prev;
-    laughs += "]";
-    prev = c;
-  }
-  EXPECT_FALSE(load(laughs + "]"));  // our guard: Python would build it
+  // 10^6 values after expansion, beyond kMaxYamlValues; 10^5 is within it.
+  EXPECT_TRUE(load(test_input::alias_bomb(5)));
+  EXPECT_FALSE(load(test_input::alias_bomb(6)));  // our guard: Python would build it
 }
 
 }  // namespace

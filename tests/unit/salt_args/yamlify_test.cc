@@ -10,6 +10,8 @@
 #include <string>
 #include <limits>
 
+#include "tests/unit/salt_args/alias_bomb.h"
+
 namespace saltgw::salt_ipc {
 namespace {
 
@@ -173,15 +175,7 @@ TEST(Yamlify, PathologicalInputDoesNotCrash) {
   for (int i = 0; i < 50000; ++i) maps += "{a: ";
   EXPECT_EQ(yamlify_arg(maps), Value(maps));
   // Alias expansion ("billion laughs") is bounded.
-  std::string laughs = "[&a [x,x,x,x,x,x,x,x,x,x]";
-  char prev = 'a';
-  for (char c = 'b'; c <= 'j'; ++c) {
-    laughs += std::string(", &") + c + " [";
-    for (int i = 0; i < 10; ++i) laughs += std::string(i ? ",*" : "*") + prev;
-    laughs += "]";
-    prev = c;
-  }
-  laughs += "]";
+  std::string laughs = salt_args::test_input::alias_bomb(10);
   EXPECT_EQ(yamlify_arg(laughs), Value(laughs));
   // Invalid UTF-8 and control characters are kept as given.
   EXPECT_EQ(yamlify_arg("\xff\xfe"), Value("\xff\xfe"));
