@@ -5,8 +5,9 @@
 #include <string_view>
 #include <utility>
 
-#include "salt_args/detail/python_text.h"
+#include "salt_args/detail/yaml_reader.h"
 #include "salt_args/detail/yaml_error.h"
+#include "salt_args/detail/yaml_scalars.h"
 #include "salt_args/yamlify.h"
 
 namespace saltgw::salt_args::detail {
@@ -21,30 +22,9 @@ struct SimpleKey {
   Mark mark;
 };
 
-bool is_blank(char32_t c) { return c == U' ' || c == U'\t'; }
-bool is_break(char32_t c) {
-  return c == U'\r' || c == U'\n' || c == 0x85 || c == 0x2028 || c == 0x2029;
-}
-bool is_z(char32_t c) { return c == 0; }
-bool is_breakz(char32_t c) { return is_break(c) || is_z(c); }
-bool is_blankz(char32_t c) { return is_blank(c) || is_breakz(c); }
-bool is_alpha(char32_t c) {
-  return (c >= U'0' && c <= U'9') || (c >= U'A' && c <= U'Z') || (c >= U'a' && c <= U'z') ||
-         c == U'_' || c == U'-';
-}
-bool is_digit(char32_t c) { return c >= U'0' && c <= U'9'; }
-bool is_hex(char32_t c) {
-  return is_digit(c) || (c >= U'a' && c <= U'f') || (c >= U'A' && c <= U'F');
-}
-unsigned hex_value(char32_t c) {
-  if (is_digit(c)) return c - U'0';
-  if (c >= U'a' && c <= U'f') return c - U'a' + 10;
-  return c - U'A' + 10;
-}
-
 class Scanner {
  public:
-  explicit Scanner(std::u32string in) : s_(std::move(in)) { s_.append(8, U'\0'); }
+  explicit Scanner(std::u32string in) : r_(std::move(in)) {}
 
   std::vector<Token> scan_all() {
     fetch_stream_start();
@@ -53,49 +33,9 @@ class Scanner {
   }
 
  private:
-  char32_t ch(size_t k = 0) const { return pos_ + k < s_.size() ? s_[pos_ + k] : 0; }
-  void skip() {
-    ++pos_;
-    ++mark_.index;
-    ++mark_.column;
-  }
-  void skip_line() {
-    if (ch() == U'\r' && ch(1) == U'\n') {
-      pos_ += 2;
-      mark_.index += 2;
-      mark_.column = 0;
-      ++mark_.line;
-    } else if (is_break(ch())) {
-      ++pos_;
-      ++mark_.index;
-      mark_.column = 0;
-      ++mark_.line;
-    }
-  }
-  void read(std::string& out) {
-    utf8_append(out, ch());
-    skip();
-  }
-  void read_line(std::string& out) {
-    char32_t c = ch();
-    if (c == U'\r' && ch(1) == U'\n') {
-      out.push_back('\n');
-      pos_ += 2;
-      mark_.index += 2;
-    } else if (c == U'\r' || c == U'\n' || c == 0x85) {
-      out.push_back('\n');
-      ++pos_;
-      ++mark_.index;
-    } else if (c == 0x2028 || c == 0x2029) {
-      utf8_append(out, c);
-      ++pos_;
-      ++mark_.index;
-    } else {
-      return;
-    }
-    mark_.column = 0;
-    ++mark_.line;
-  }
+  char32_t ch(size_t k = 0) const { return r_.ch(k); }
+  void skip() { r_.skip(); }
+  void read(std::string& out) { r_.read(out); }
 
   void append(TT type, Mark m) {
     Token t;
@@ -106,7 +46,7 @@ class Scanner {
 
   // A one-character indicator token at the current position.
   void append_indicator(TT type) {
-    Mark m = mark_;
+    Mark m = r_.mark();
     skip();
     append(type, m);
   }
@@ -115,21 +55,18 @@ class Scanner {
     indent_ = -1;
     simple_keys_.push_back(SimpleKey{});
     simple_key_allowed_ = true;
-    append(TT::kStreamStart, mark_);
+    append(TT::kStreamStart, r_.mark());
   }
 
   void fetch_next_token() {
     scan_to_next_token();
     stale_simple_keys();
-    unroll_indent(static_cast<ptrdiff_t>(mark_.column));
+    unroll_indent(r_.column());
     char32_t c = ch();
     if (is_z(c)) return fetch_stream_end();
-    if (mark_.column == 0 && c == U'%') return fetch_directive();
-    if (mark_.column == 0 && c == U'-' && ch(1) == U'-' && ch(2) == U'-' && is_blankz(ch(3))) {
-      return fetch_document_indicator(TT::kDocumentStart);
-    }
-    if (mark_.column == 0 && c == U'.' && ch(1) == U'.' && ch(2) == U'.' && is_blankz(ch(3))) {
-      return fetch_document_indicator(TT::kDocumentEnd);
+    if (r_.mark().column == 0 && c == U'%') return fetch_directive();
+    if (r_.at_document_indicator()) {
+      return fetch_document_indicator(c == U'-' ? TT::kDocumentStart : TT::kDocumentEnd);
     }
     if (c == U'[') return fetch_flow_collection_start(TT::kFlowSequenceStart);
     if (c == U'{') return fetch_flow_collection_start(TT::kFlowMappingStart);
@@ -157,13 +94,11 @@ class Scanner {
 
   void scan_to_next_token() {
     for (;;) {
-      if (mark_.column == 0 && ch() == 0xFEFF) skip();
+      if (r_.mark().column == 0 && ch() == 0xFEFF) skip();
       while (ch() == U' ' || ((flow_level_ || !simple_key_allowed_) && ch() == U'\t')) skip();
-      if (ch() == U'#') {
-        while (!is_breakz(ch())) skip();
-      }
+      r_.skip_comment();
       if (is_break(ch())) {
-        skip_line();
+        r_.skip_line();
         if (!flow_level_) simple_key_allowed_ = true;
       } else {
         break;
@@ -173,7 +108,7 @@ class Scanner {
 
   void stale_simple_keys() {
     for (auto& k : simple_keys_) {
-      if (k.possible && (k.mark.line < mark_.line || k.mark.index + 1024 < mark_.index)) {
+      if (k.possible && (k.mark.line < r_.mark().line || k.mark.index + 1024 < r_.mark().index)) {
         if (k.required) fail();
         k.possible = false;
       }
@@ -181,13 +116,13 @@ class Scanner {
   }
 
   void save_simple_key() {
-    bool required = !flow_level_ && indent_ == static_cast<ptrdiff_t>(mark_.column);
+    bool required = !flow_level_ && indent_ == r_.column();
     if (simple_key_allowed_) {
       SimpleKey k;
       k.possible = true;
       k.required = required;
       k.token_number = tokens_.size();
-      k.mark = mark_;
+      k.mark = r_.mark();
       remove_simple_key();
       simple_keys_.back() = k;
     }
@@ -232,21 +167,18 @@ class Scanner {
   void unroll_indent(ptrdiff_t column) {
     if (flow_level_) return;
     while (indent_ > column) {
-      append(TT::kBlockEnd, mark_);
+      append(TT::kBlockEnd, r_.mark());
       indent_ = indents_.back();
       indents_.pop_back();
     }
   }
 
   void fetch_stream_end() {
-    if (mark_.column != 0) {
-      mark_.column = 0;
-      ++mark_.line;
-    }
+    r_.end_last_line();
     unroll_indent(-1);
     remove_simple_key();
     simple_key_allowed_ = false;
-    append(TT::kStreamEnd, mark_);
+    append(TT::kStreamEnd, r_.mark());
     done_ = true;
   }
 
@@ -254,7 +186,7 @@ class Scanner {
     unroll_indent(-1);
     remove_simple_key();
     simple_key_allowed_ = false;
-    Mark m = mark_;
+    Mark m = r_.mark();
     skip();
     skip();
     skip();
@@ -287,7 +219,7 @@ class Scanner {
   void open_block_collection(TT start) {
     if (flow_level_) return;
     if (!simple_key_allowed_) fail();
-    roll_indent(static_cast<ptrdiff_t>(mark_.column), std::string::npos, start, mark_);
+    roll_indent(r_.column(), std::string::npos, start, r_.mark());
   }
 
   void fetch_block_entry() {
@@ -327,7 +259,7 @@ class Scanner {
     simple_key_allowed_ = false;
     Token t;
     t.type = type;
-    t.mark = mark_;
+    t.mark = r_.mark();
     skip();
     size_t length = 0;
     while (is_alpha(ch())) {
@@ -347,7 +279,7 @@ class Scanner {
     simple_key_allowed_ = false;
     Token t;
     t.type = TT::kTag;
-    t.mark = mark_;
+    t.mark = r_.mark();
     if (ch(1) == U'<') {
       t.handle.clear();
       skip();
@@ -391,7 +323,7 @@ class Scanner {
     simple_key_allowed_ = false;
     Token t;
     t.type = TT::kDirective;
-    t.mark = mark_;
+    t.mark = r_.mark();
     skip();
     while (is_alpha(ch())) read(t.value);
     if (t.value.empty() || !is_blankz(ch())) fail();
@@ -412,11 +344,9 @@ class Scanner {
       fail();
     }
     while (is_blank(ch())) skip();
-    if (ch() == U'#') {
-      while (!is_breakz(ch())) skip();
-    }
+    r_.skip_comment();
     if (!is_breakz(ch())) fail();
-    if (is_break(ch())) skip_line();
+    if (is_break(ch())) r_.skip_line();
     tokens_.push_back(std::move(t));
   }
 
@@ -477,275 +407,24 @@ class Scanner {
   void fetch_block_scalar(bool literal) {
     remove_simple_key();
     simple_key_allowed_ = true;
-    Token t;
-    t.type = TT::kScalar;
-    t.mark = mark_;
-    t.style = literal ? Style::kLiteral : Style::kFolded;
-    std::string& str = t.value;
-    std::string leading_break, trailing_breaks;
-    int chomping = 0;
-    ptrdiff_t increment = 0, indent = 0;
-    bool leading_blank = false, trailing_blank = false;
-    skip();
-    if (ch() == U'+' || ch() == U'-') {
-      chomping = ch() == U'+' ? 1 : -1;
-      skip();
-      if (is_digit(ch())) {
-        if (ch() == U'0') fail();
-        increment = ch() - U'0';
-        skip();
-      }
-    } else if (is_digit(ch())) {
-      if (ch() == U'0') fail();
-      increment = ch() - U'0';
-      skip();
-      if (ch() == U'+' || ch() == U'-') {
-        chomping = ch() == U'+' ? 1 : -1;
-        skip();
-      }
-    }
-    while (is_blank(ch())) skip();
-    if (ch() == U'#') {
-      while (!is_breakz(ch())) skip();
-    }
-    if (!is_breakz(ch())) fail();
-    if (is_break(ch())) skip_line();
-    if (increment) indent = indent_ >= 0 ? indent_ + increment : increment;
-    block_scalar_breaks(indent, trailing_breaks);
-    while (static_cast<ptrdiff_t>(mark_.column) == indent && !is_z(ch())) {
-      trailing_blank = is_blank(ch());
-      if (!literal && !leading_break.empty() && leading_break[0] == '\n' && !leading_blank &&
-          !trailing_blank) {
-        if (trailing_breaks.empty()) str.push_back(' ');
-        leading_break.clear();
-      } else {
-        str += leading_break;
-        leading_break.clear();
-      }
-      str += trailing_breaks;
-      trailing_breaks.clear();
-      leading_blank = is_blank(ch());
-      while (!is_breakz(ch())) read(str);
-      read_line(leading_break);
-      block_scalar_breaks(indent, trailing_breaks);
-    }
-    if (chomping != -1) str += leading_break;
-    if (chomping == 1) str += trailing_breaks;
-    tokens_.push_back(std::move(t));
-  }
-
-  void block_scalar_breaks(ptrdiff_t& indent, std::string& breaks) {
-    ptrdiff_t max_indent = 0;
-    for (;;) {
-      while ((!indent || static_cast<ptrdiff_t>(mark_.column) < indent) && ch() == U' ') skip();
-      if (static_cast<ptrdiff_t>(mark_.column) > max_indent) {
-        max_indent = static_cast<ptrdiff_t>(mark_.column);
-      }
-      if ((!indent || static_cast<ptrdiff_t>(mark_.column) < indent) && ch() == U'\t') fail();
-      if (!is_break(ch())) break;
-      read_line(breaks);
-    }
-    if (!indent) {
-      indent = max_indent;
-      if (indent < indent_ + 1) indent = indent_ + 1;
-      if (indent < 1) indent = 1;
-    }
-  }
-
-  // A document indicator (`---` or `...` then a blank) at column 0: it ends a
-  // plain scalar and is an error inside a quoted one.
-  bool at_document_indicator() const {
-    return mark_.column == 0 &&
-           ((ch() == U'-' && ch(1) == U'-' && ch(2) == U'-') ||
-            (ch() == U'.' && ch(1) == U'.' && ch(2) == U'.')) &&
-           is_blankz(ch(3));
-  }
-
-  // libyaml's line folding where a flow or plain scalar goes on after line
-  // breaks: one break becomes a space, further breaks are kept.
-  static void fold_breaks(std::string& str, std::string& leading_break,
-                          std::string& trailing_breaks) {
-    if (!leading_break.empty() && leading_break[0] == '\n') {
-      if (trailing_breaks.empty()) {
-        str.push_back(' ');
-      } else {
-        str += trailing_breaks;
-        trailing_breaks.clear();
-      }
-      leading_break.clear();
-    } else {
-      str += leading_break;
-      str += trailing_breaks;
-      leading_break.clear();
-      trailing_breaks.clear();
-    }
-  }
-
-  // The blanks and line breaks inside a flow or plain scalar: blanks before
-  // the first break go to whitespaces, the first break to leading_break, later
-  // ones to trailing_breaks. A tab in the indentation (a column below
-  // tab_indent after a break) is an error; flow scalars pass 0 (never).
-  void scan_scalar_blanks(bool& leading_blanks, std::string& whitespaces,
-                          std::string& leading_break, std::string& trailing_breaks,
-                          ptrdiff_t tab_indent) {
-    while (is_blank(ch()) || is_break(ch())) {
-      if (is_blank(ch())) {
-        if (leading_blanks && static_cast<ptrdiff_t>(mark_.column) < tab_indent &&
-            ch() == U'\t') {
-          fail();
-        }
-        if (!leading_blanks) {
-          read(whitespaces);
-        } else {
-          skip();
-        }
-      } else {
-        if (!leading_blanks) {
-          whitespaces.clear();
-          read_line(leading_break);
-          leading_blanks = true;
-        } else {
-          read_line(trailing_breaks);
-        }
-      }
-    }
-  }
-
-  // One escape sequence of a double-quoted scalar, at its backslash.
-  void scan_escape(std::string& str) {
-    size_t code_length = 0;
-    switch (ch(1)) {
-      case U'0': str.push_back('\0'); break;
-      case U'a': str.push_back('\x07'); break;
-      case U'b': str.push_back('\x08'); break;
-      case U't':
-      case U'\t': str.push_back('\x09'); break;
-      case U'n': str.push_back('\x0A'); break;
-      case U'v': str.push_back('\x0B'); break;
-      case U'f': str.push_back('\x0C'); break;
-      case U'r': str.push_back('\x0D'); break;
-      case U'e': str.push_back('\x1B'); break;
-      case U' ': str.push_back(' '); break;
-      case U'"': str.push_back('"'); break;
-      case U'/': str.push_back('/'); break;
-      case U'\\': str.push_back('\\'); break;
-      case U'N': utf8_append(str, 0x85); break;
-      case U'_': utf8_append(str, 0xA0); break;
-      case U'L': utf8_append(str, 0x2028); break;
-      case U'P': utf8_append(str, 0x2029); break;
-      case U'x': code_length = 2; break;
-      case U'u': code_length = 4; break;
-      case U'U': code_length = 8; break;
-      default: fail();
-    }
-    skip();
-    skip();
-    if (code_length) {
-      uint32_t value = 0;
-      for (size_t k = 0; k < code_length; ++k) {
-        if (!is_hex(ch(k))) fail();
-        value = (value << 4) + hex_value(ch(k));
-      }
-      if ((value >= 0xD800 && value <= 0xDFFF) || value > 0x10FFFF) fail();
-      utf8_append(str, value);
-      for (size_t k = 0; k < code_length; ++k) skip();
-    }
-  }
-
-  // The non-blank characters of a quoted scalar up to a blank, a break or
-  // the closing quote. True when it stopped at an escaped line break.
-  bool scan_quoted_text(bool single, std::string& str) {
-    while (!is_blankz(ch())) {
-      if (single && ch() == U'\'' && ch(1) == U'\'') {
-        str.push_back('\'');
-        skip();
-        skip();
-      } else if (ch() == (single ? U'\'' : U'"')) {
-        break;
-      } else if (!single && ch() == U'\\' && is_break(ch(1))) {
-        skip();
-        skip_line();
-        return true;
-      } else if (!single && ch() == U'\\') {
-        scan_escape(str);
-      } else {
-        read(str);
-      }
-    }
-    return false;
+    tokens_.push_back(scan_block_scalar(r_, literal, indent_));
   }
 
   void fetch_flow_scalar(bool single) {
     save_simple_key();
     simple_key_allowed_ = false;
-    Token t;
-    t.type = TT::kScalar;
-    t.mark = mark_;
-    t.style = single ? Style::kSingle : Style::kDouble;
-    std::string& str = t.value;
-    std::string leading_break, trailing_breaks, whitespaces;
-    skip();
-    for (;;) {
-      if (at_document_indicator()) fail();
-      if (is_z(ch())) fail();
-      bool leading_blanks = scan_quoted_text(single, str);
-      if (ch() == (single ? U'\'' : U'"')) break;
-      scan_scalar_blanks(leading_blanks, whitespaces, leading_break, trailing_breaks, 0);
-      if (leading_blanks) {
-        fold_breaks(str, leading_break, trailing_breaks);
-      } else {
-        str += whitespaces;
-        whitespaces.clear();
-      }
-    }
-    skip();
-    tokens_.push_back(std::move(t));
+    tokens_.push_back(scan_flow_scalar(r_, single));
   }
 
   void fetch_plain_scalar() {
     save_simple_key();
     simple_key_allowed_ = false;
-    Token t;
-    t.type = TT::kScalar;
-    t.mark = mark_;
-    t.style = Style::kPlain;
-    std::string& str = t.value;
-    std::string leading_break, trailing_breaks, whitespaces;
-    bool leading_blanks = false;
-    ptrdiff_t indent = indent_ + 1;
-    for (;;) {
-      if (at_document_indicator()) break;
-      if (ch() == U'#') break;
-      while (!is_blankz(ch())) {
-        char32_t c = ch(), n = ch(1);
-        if (flow_level_ && c == U':' &&
-            (n == U',' || n == U'?' || n == U'[' || n == U']' || n == U'{' || n == U'}')) {
-          fail();
-        }
-        if ((c == U':' && is_blankz(n)) ||
-            (flow_level_ && (c == U',' || c == U'[' || c == U']' || c == U'{' || c == U'}'))) {
-          break;
-        }
-        if (leading_blanks) {
-          fold_breaks(str, leading_break, trailing_breaks);
-          leading_blanks = false;
-        } else if (!whitespaces.empty()) {
-          str += whitespaces;
-          whitespaces.clear();
-        }
-        read(str);
-      }
-      if (!(is_blank(ch()) || is_break(ch()))) break;
-      scan_scalar_blanks(leading_blanks, whitespaces, leading_break, trailing_breaks, indent);
-      if (!flow_level_ && static_cast<ptrdiff_t>(mark_.column) < indent) break;
-    }
-    tokens_.push_back(std::move(t));
-    if (leading_blanks) simple_key_allowed_ = true;
+    bool after_break = false;
+    tokens_.push_back(scan_plain_scalar(r_, flow_level_ != 0, indent_, after_break));
+    if (after_break) simple_key_allowed_ = true;
   }
 
-  std::u32string s_;
-  size_t pos_ = 0;
-  Mark mark_;
+  YamlReader r_;
   std::vector<Token> tokens_;
   bool done_ = false;
   size_t flow_level_ = 0;
