@@ -240,7 +240,7 @@ Node* Composer::parse_node(bool block, bool indentless, size_t depth) {
 }
 
 Node* Composer::parse_collection(TT type, bool block, bool indentless, const Properties& p,
-                       bool nonspecific, size_t depth) {
+                                 bool nonspecific, size_t depth) {
   Node::Kind kind;
   void (Composer::*parse_body)(Node*, size_t);
   if (indentless && type == TT::kBlockEntry) {
@@ -268,7 +268,7 @@ Node* Composer::parse_collection(TT type, bool block, bool indentless, const Pro
 }
 
 Node* Composer::start_collection(Node::Kind kind, const std::string& tag, bool nonspecific,
-                       const std::string& anchor, size_t depth) {
+                                 const std::string& anchor, size_t depth) {
   if (depth + 1 > kMaxYamlDepth) fail();
   Node* n = new_node(kind);
   n->tag = nonspecific ? std::string(kind == Node::kSeq ? kTagSeq : kTagMap) : tag;
@@ -276,7 +276,8 @@ Node* Composer::start_collection(Node::Kind kind, const std::string& tag, bool n
   return n;
 }
 
-Node* Composer::node_unless(std::initializer_list<TT> stops, bool block, bool indentless, size_t depth) {
+Node* Composer::node_unless(std::initializer_list<TT> stops, bool block, bool indentless,
+                            size_t depth) {
   TT t = peek().type;
   for (TT stop : stops) {
     if (t == stop) return empty_scalar();
@@ -316,8 +317,8 @@ void Composer::parse_block_mapping(Node* n, size_t depth) {
   }
 }
 
-Node* Composer::empty_scalar_unless_value(std::initializer_list<TT> stops, bool block, bool indentless,
-                                size_t depth) {
+Node* Composer::empty_scalar_unless_value(std::initializer_list<TT> stops, bool block,
+                                          bool indentless, size_t depth) {
   if (peek().type != TT::kValue) return empty_scalar();
   ++pos_;
   return node_unless(stops, block, indentless, depth);

@@ -89,7 +89,8 @@ TEST(ParseCliValues, JsonListForm) {
   Map not_kw{{"__kwarg__", Value(false)}, {"y", Value(2)}};
   ParsedArgs p = parse_cli_values(List{Value("a"), Value("k=v"), Value("2"), Value(3), Value(kw),
                                        Value(not_kw)});
-  EXPECT_EQ(Value(p.args), Value(List{Value("a"), Value(2), Value(3), Value(Map{{"y", Value(2)}})}));
+  EXPECT_EQ(Value(p.args),
+            Value(List{Value("a"), Value(2), Value(3), Value(Map{{"y", Value(2)}})}));
   EXPECT_EQ(Value(p.kwargs), Value(Map{{"k", Value("v")}, {"x", Value(1)}}));
 }
 

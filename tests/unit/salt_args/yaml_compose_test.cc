@@ -120,7 +120,8 @@ TEST(YamlCompose, AnchorsAndAliasesShareNodes) {
   Composed c;
   compose_text("- [x]\n- &k {a: 1}\n- *k", c);
   ASSERT_TRUE(c.ok);
-  EXPECT_EQ(describe(c.root), "!!seq[!!seq[!!str:x], !!map{!!str:a: !!int:1}, !!map{!!str:a: !!int:1}]");
+  EXPECT_EQ(describe(c.root),
+            "!!seq[!!seq[!!str:x], !!map{!!str:a: !!int:1}, !!map{!!str:a: !!int:1}]");
   ASSERT_EQ(c.root->items.size(), 3u);
   EXPECT_EQ(c.root->items[1], c.root->items[2]);  // one node, twice
   EXPECT_NE(c.root->items[0], c.root->items[1]);

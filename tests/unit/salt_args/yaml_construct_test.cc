@@ -148,7 +148,8 @@ TEST(YamlConstruct, MapKeys) {
   // collapse into one "NaN" text key here (the later one wins).
   EXPECT_FALSE(load("{.nan: a, .NaN: b}"));
   EXPECT_FALSE(load("{!!float -.nan: a, .nan: b}"));
-  EXPECT_EQ(value_of("{!!float nan: a, !!float nan: b}", Kind::kDict), Value(Map{{"NaN", Value("b")}}));
+  EXPECT_EQ(value_of("{!!float nan: a, !!float nan: b}", Kind::kDict),
+            Value(Map{{"NaN", Value("b")}}));
   EXPECT_EQ(value_of("{.nan: a, !!float nan: b}", Kind::kDict), Value(Map{{"NaN", Value("b")}}));
   EXPECT_FALSE(load("{&n !!float nan: a, *n: b}"));  // the same object twice
   // "1" and 1 differ in Python.

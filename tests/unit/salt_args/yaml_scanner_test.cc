@@ -144,7 +144,8 @@ TEST(YamlScanner, BlockCollectionsAndIndentation) {
   EXPECT_EQ(scan("a: b\nc: d"),
             "BlockMappingStart Key Scalar(a) Value Scalar(b) Key Scalar(c) Value Scalar(d) "
             "BlockEnd");
-  EXPECT_EQ(scan("- a\n- b"), "BlockSequenceStart BlockEntry Scalar(a) BlockEntry Scalar(b) BlockEnd");
+  EXPECT_EQ(scan("- a\n- b"),
+            "BlockSequenceStart BlockEntry Scalar(a) BlockEntry Scalar(b) BlockEnd");
   EXPECT_EQ(scan("- - a"),
             "BlockSequenceStart BlockEntry BlockSequenceStart BlockEntry Scalar(a) BlockEnd "
             "BlockEnd");
