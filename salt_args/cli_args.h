@@ -27,8 +27,9 @@
 //                  parse_input
 //   yamlify.h      yamlify_arg: Salt's YAML loading of one value, with how
 //                  Python values map onto salt_ipc::Value and the guards
-//   detail/        the internals, not part of the API: python_text (Python's
-//                  str/int/float semantics), big_int, and the YAML stages
+//   detail/        the internals, not part of the API: python_text and
+//                  python_number (Python's str, int(), float() and
+//                  repr(float)), big_int, and the YAML stages
 //                  yaml_reader.h -> yaml_scanner + yaml_scalars (tokens) ->
 //                  yaml_compose (+ yaml_resolve's tags: nodes) ->
 //                  yaml_construct (values), failing through yaml_error.h.

@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "salt_args/detail/python_number.h"
 #include "salt_args/detail/python_text.h"
 #include "salt_args/detail/yaml_compose.h"
 #include "salt_args/detail/yaml_construct.h"

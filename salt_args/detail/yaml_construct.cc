@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "salt_args/detail/big_int.h"
-#include "salt_args/detail/python_text.h"
+#include "salt_args/detail/python_number.h"
 #include "salt_args/detail/yaml_error.h"
 #include "salt_args/detail/yaml_resolve.h"
 #include "salt_args/yamlify.h"

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "salt_args/detail/python_number.h"
 #include "salt_args/detail/python_text.h"
 #include "salt_args/detail/yaml_error.h"
 #include "salt_args/yamlify.h"
