@@ -1,6 +1,9 @@
-// Internal. The cursor the YAML scanner reads decoded text with, and
-// libyaml's character classes (scanner.c's IS_BLANK, IS_BREAK, ... macros).
+// Internal. What libyaml's reader (reader.c) lets through, the cursor the
+// YAML scanner reads decoded text with, and libyaml's character classes
+// (scanner.c's IS_BLANK, IS_BREAK, ... macros).
 //
+// libyaml_read: a leading BOM is dropped (it selects the encoding); text
+// with any character YAML 1.1 does not call printable is refused.
 // Guarantees: ch(k) looks k characters ahead and is 0 (NUL) past the end,
 // so a scan stops at the end without bounds checks; the mark (index, line,
 // column in code points) follows every character consumed, a CRLF pair
@@ -40,6 +43,20 @@ inline unsigned hex_value(char32_t c) {
   if (is_digit(c)) return c - U'0';
   if (c >= U'a' && c <= U'f') return c - U'a' + 10;
   return c - U'A' + 10;
+}
+
+// libyaml's reader on decoded text: drops a leading BOM; false where a
+// character is not printable (printable: tab, LF, CR, 0x20-0x7E, NEL,
+// U+00A0-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF).
+inline bool libyaml_read(std::u32string& text) {
+  if (!text.empty() && text[0] == 0xFEFF) text.erase(0, 1);
+  for (char32_t c : text) {
+    bool ok = c == 0x09 || c == 0x0A || c == 0x0D || (c >= 0x20 && c <= 0x7E) || c == 0x85 ||
+              (c >= 0xA0 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
+              (c >= 0x10000 && c <= 0x10FFFF);
+    if (!ok) return false;
+  }
+  return true;
 }
 
 class YamlReader {

@@ -5,10 +5,27 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 
 namespace saltgw::salt_args::detail {
 namespace {
+
+TEST(LibyamlRead, DropsABomAndRefusesWhatIsNotPrintable) {
+  std::u32string t = U"\uFEFFa: b";
+  ASSERT_TRUE(libyaml_read(t));
+  EXPECT_EQ(t, U"a: b");
+  for (std::u32string ok : {U"", U"\t\n\r ~", U"\u0085\u00a0\ud7ff", U"\ue000\ufffd",
+                            U"\U00010000\U0010FFFF", U"a\uFEFF"}) {
+    EXPECT_TRUE(libyaml_read(ok));
+  }
+  for (char32_t c : {char32_t{0}, char32_t{0x0B}, char32_t{0x1B}, char32_t{0x7F}, char32_t{0x84},
+                     char32_t{0xFFFE}}) {
+    std::u32string bad = U"ok";
+    bad.push_back(c);
+    EXPECT_FALSE(libyaml_read(bad)) << static_cast<uint32_t>(c);
+  }
+}
 
 TEST(YamlReader, LooksAheadAndGivesNulPastTheEnd) {
   YamlReader r(U"ab");
