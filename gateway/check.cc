@@ -6,6 +6,7 @@
 #include <future>
 #include <thread>
 
+#include "gateway/dispatch.h"
 #include "rest/unit_id.h"
 #include "salt_ipc/engine_strategy.h"
 #include "salt_ipc/engine_support.h"
@@ -81,32 +82,32 @@ int run_check(const Config& cfg, std::ostream& out) {
   }
 
   salt_ipc::EngineOptions eo;
-  eo.endpoint = cfg.engine_socket.empty() ? salt_ipc::engine_endpoint_for(minion->sock_dir) : cfg.engine_socket;
-  bool engine_ok = false;
+  eo.endpoint = engine_endpoint(cfg, minion.value());
+  EngineProbe probe;
   {
     salt_ipc::EngineStrategy engine(jids, eo);
-    auto pong = engine.ping(1500ms);
-    std::string engine_salt = pong && pong->find("salt_version") ? std::string(pong->find("salt_version")->text()) : "";
-    // The minion's Salt: the engine's answer, else what test.version said.
-    std::string minion_salt = !engine_salt.empty() ? engine_salt : salt_version;
-    bool too_old = !salt_ipc::engine_supports_salt(minion_salt);
-    engine_ok = pong.ok() && !too_old;
-    std::string detail;
-    if (too_old)
-      detail = salt_ipc::engine_unsupported_words(minion_salt);
-    else if (pong)
-      detail = eo.endpoint + " (Salt " + (engine_salt.empty() ? "?" : engine_salt) + ")";
-    else
-      detail = eo.endpoint + " not answering; enable it: install /etc/salt/minion.d/saltgw.conf "
-                             "(engines: [{saltgw_executor: {}}]) and restart salt-minion";
-    if (cfg.dispatch == "engine") line(engine_ok, "executor engine", detail);
-    else out << (engine_ok ? "OK   " : "INFO ") << "executor engine: " << detail << "\n";
+    probe = probe_engine(engine, eo.endpoint, 1500ms);
   }
+  std::string engine_salt = probe.salt_version;
+  // The minion's Salt: the engine's answer, else what test.version said.
+  if (probe.salt_version.empty()) probe.salt_version = salt_version;
+  bool too_old = !salt_ipc::engine_supports_salt(probe.salt_version);
+  bool engine_ok = probe.answers && !too_old;
+  std::string detail;
+  if (too_old)
+    detail = salt_ipc::engine_unsupported_words(probe.salt_version);
+  else if (probe.answers)
+    detail = eo.endpoint + " (Salt " + (engine_salt.empty() ? "?" : engine_salt) + ")";
+  else
+    detail = eo.endpoint + " not answering; enable it: install /etc/salt/minion.d/saltgw.conf "
+                           "(engines: [{saltgw_executor: {}}]) and restart salt-minion";
+  if (cfg.dispatch == "engine") line(engine_ok, "executor engine", detail);
+  else out << (engine_ok ? "OK   " : "INFO ") << "executor engine: " << detail << "\n";
 
-  std::string chosen = cfg.dispatch == "auto" ? (engine_ok ? "engine" : "schedule") : cfg.dispatch;
+  Dispatch chosen = choose_dispatch(cfg.dispatch, probe).dispatch;
   // minion_job needs the bus (its patch cannot be probed without running a job).
-  bool needed = chosen == "engine" ? engine_ok : chosen == "minion_job" ? bus_up : schedule_ok;
-  line(needed, "dispatch", chosen + (cfg.dispatch == "auto" ? " (auto)" : ""));
+  bool needed = chosen == Dispatch::kEngine ? engine_ok : chosen == Dispatch::kMinionJob ? bus_up : schedule_ok;
+  line(needed, "dispatch", std::string(dispatch_name(chosen)) + (cfg.dispatch == "auto" ? " (auto)" : ""));
   bus.stop();
   out << (ok ? "everything saltgw needs works\n" : "saltgw cannot serve jobs until the FAIL lines are fixed\n");
   return ok ? 0 : 1;
