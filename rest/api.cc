@@ -157,8 +157,6 @@ bool function_allowed(const std::string& fun, const std::vector<std::string>& al
 
 }  // namespace
 
-
-
 HttpResponse LocalApi::error_response(const ApiError& error) { return rest::error_response(error); }
 
 HttpResponse LocalApi::error_response(int status, std::string_view message) {

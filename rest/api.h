@@ -1,8 +1,10 @@
 // The AutoPi Local API, independent of any HTTP library.
 //
-// LocalApi turns an HttpRequest into an HttpResponse: routing, trailing
-// slashes, methods (405 with Allow), CORS preflight, unit-id checks, auth,
-// JSON bodies, and the jobs behind each route. Job routes answer
+// LocalApi turns an HttpRequest into an HttpResponse: routing (the table in
+// rest/routes.h), trailing slashes, methods (405 with Allow), CORS preflight,
+// unit-id checks, auth, JSON bodies, and the jobs behind each route. Every
+// error it answers is an ApiError written by rest::error_response
+// (rest/api_error.h), so every error body has "error" and "kind". Job routes answer
 // asynchronously: the Responder is called exactly once, possibly from the
 // salt_ipc I/O thread, never while a lock of the caller is held.
 //

@@ -226,6 +226,11 @@ TEST(LocalApiErrors, RoutesMethodsUnitsAndJobs) {
   expect_error(r, 405, "method_not_allowed");
   EXPECT_EQ(header(r, "Allow"), "POST, OPTIONS");
   expect_error(a.call("GET", "/dongle/m/jobs/20260101000000000000/"), 404, "not_found");
+  // The page's routes answer through the same writer.
+  HttpResponse page = a.call("POST", "/ui/");
+  expect_error(page, 405, "method_not_allowed");
+  EXPECT_EQ(header(page, "Allow"), "GET, OPTIONS");
+  expect_error(a.call("GET", "/ui/nope.js"), 404, "not_found");
 }
 
 TEST(LocalApiErrors, AnotherDevicesUnitIdIsUnauthorized) {
