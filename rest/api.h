@@ -1,8 +1,10 @@
 // The AutoPi Local API, independent of any HTTP library.
 //
-// LocalApi turns an HttpRequest into an HttpResponse: routing, trailing
-// slashes, methods (405 with Allow), CORS preflight, unit-id checks, auth,
-// JSON bodies, and the jobs behind each route. Job routes answer
+// LocalApi turns an HttpRequest into an HttpResponse: routing (the table in
+// rest/routes.h), trailing slashes, methods (405 with Allow), CORS preflight,
+// unit-id checks, auth, JSON bodies, and the jobs behind each route. Every
+// error it answers is an ApiError written by rest::error_response
+// (rest/api_error.h), so every error body has "error" and "kind". Job routes answer
 // asynchronously: the Responder is called exactly once, possibly from the
 // salt_ipc I/O thread, never while a lock of the caller is held.
 //
@@ -41,7 +43,9 @@
 #include <utility>
 #include <vector>
 
+#include "rest/api_error.h"
 #include "rest/jwt.h"
+#include "rest/routes.h"
 #include "rest/unit_id.h"
 #include "salt_ipc/event_source.h"
 #include "salt_ipc/jid.h"
@@ -147,11 +151,19 @@ class LocalApi {
 
   const UnitId& unit_id() const { return unit_id_; }
 
-  // Error response for an error kind (the one table in error_map.h).
-  static HttpResponse error_response(const salt_ipc::Error& error);
+  // Error answers, written by rest::error_response (rest/api_error.h), for
+  // the HTTP front end and the page: an ApiError (or a salt_ipc::Error, which
+  // converts), or a bare status whose kind the table in error_map.h gives.
+  static HttpResponse error_response(const ApiError& error);
   static HttpResponse error_response(int status, std::string_view message);
 
  private:
+  // What every route checks before its own work (method, auth, unit id).
+  std::optional<ApiError> refusal(const HttpRequest& req, const RouteMatch& route) const;
+  // The route's own work.
+  void serve(const RouteMatch& route, const HttpRequest& req, std::shared_ptr<Reply> reply);
+  HttpResponse login_response() const;
+  HttpResponse info_response() const;
   void execute(const HttpRequest& req, std::shared_ptr<Reply> reply, bool raw);
   void apn_get(Responder respond);
   void apn_put(const HttpRequest& req, Responder respond);

@@ -84,10 +84,6 @@ class Strategy {
 // in the module part (e.g. "state.sls", "network.wlan.x" is not a function).
 bool is_valid_function_name(std::string_view fun);
 
-}  // namespace saltgw::salt_ipc
-
-namespace saltgw::salt_ipc {
-
 // Turns a minion's answer into the caller's outcome: a JobResult when Salt
 // reports success, else an Error whose kind says what went wrong (unknown
 // function, trimmed result, function failure) and whose message carries

@@ -121,10 +121,6 @@ std::string ScheduleStrategy::submit(JobRequest request, JobCallback done) {
 
 size_t ScheduleStrategy::in_flight() const { return impl_->jobs.size(); }
 
-}  // namespace saltgw::salt_ipc
-
-namespace saltgw::salt_ipc {
-
 std::string ScheduleStrategy::schedule_name(const std::string& jid) const { return impl_->opts.name_prefix + jid; }
 
 bool ScheduleStrategy::cancel(const std::string& jid, Error why) {
