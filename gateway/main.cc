@@ -208,7 +208,7 @@ int main(int argc, char** argv) {
   }
   if (!base) {
     base = std::make_unique<salt_ipc::ScheduleStrategy>(
-        bus, jids, salt_ipc::ScheduleOptions{minion->max_event_size, "saltgw_"});
+        bus, jids, salt_ipc::ScheduleOptions{minion->max_event_size});
     if (why.empty()) why = "the minion's scheduler over the event bus";
   }
   auto announcer = std::make_unique<salt_ipc::JobAnnouncer>(*base, bus);
@@ -248,7 +248,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<salt_ipc::ScheduleStrategy> async_sched;
   if (!sched) {
     async_sched = std::make_unique<salt_ipc::ScheduleStrategy>(
-        bus, jids, salt_ipc::ScheduleOptions{minion->max_event_size, "saltgw_"});
+        bus, jids, salt_ipc::ScheduleOptions{minion->max_event_size});
     sched = async_sched.get();
   }
   salt_ipc::JobStore store(cfg.jobs_keep_count, std::chrono::seconds(static_cast<int64_t>(cfg.jobs_keep_s)),

@@ -71,7 +71,7 @@ TEST_F(EngineTest, FunctionListHasTheBasics) {
 }
 
 TEST_F(EngineTest, StateProgressArrivesInRunOrderBeforeTheResult) {
-  ASSERT_EQ(engine_->progress_kind(), ProgressKind::kPerStep);  // the pong said protocol 2
+  ASSERT_EQ(engine_->capabilities().progress, ProgressKind::kPerStep);  // the pong said protocol 2
   struct Seen {
     std::mutex mu;
     std::vector<JobProgress> steps;
