@@ -220,11 +220,20 @@ void EngineLink::stop() {
   impl_->stopping = true;
   impl_->wake();
   if (impl_->thread.joinable()) impl_->thread.join();
-  std::deque<std::function<void()>> tasks;
+  // The calling thread is the I/O thread from now on: tasks posted before
+  // the stop still run (their sends fail: the socket is closed), so that
+  // every job they carry is answered.
+  impl_->io_id = std::this_thread::get_id();
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(impl_->mu);
+      if (impl_->tasks.empty()) break;
+    }
+    impl_->run_tasks();
+  }
   std::map<std::pair<Clock::time_point, uint64_t>, std::function<void()>> timers;
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
-    tasks.swap(impl_->tasks);
     timers.swap(impl_->timers);
     impl_->timer_at.clear();
   }

@@ -36,8 +36,10 @@ class EngineChannel : public IoLoop {
 
   // Starts the I/O thread; the handlers run on it from now on. Called once.
   virtual void start(MessageHandler on_message, StateHandler on_state) = 0;
-  // Stops the I/O thread and drops tasks and timers not run yet (without
-  // running them). Idempotent; must not be called on the I/O thread.
+  // Stops the I/O thread; tasks already posted then run on the calling
+  // thread (which is the I/O thread from then on: sends fail with
+  // kCancelled), timers not fired are dropped. Idempotent; must not be
+  // called on the I/O thread.
   virtual void stop() = 0;
   // I/O thread only: sends one request map. kEngineUnavailable when no
   // engine is listening.

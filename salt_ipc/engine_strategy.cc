@@ -213,7 +213,9 @@ EngineStrategy::~EngineStrategy() {
     core->jobs.finish_all(shutting_down());
     core->controls.finish_all(shutting_down());
   }, std::chrono::seconds(2));
-  channel_->stop();
+  channel_->stop();  // runs what was posted meanwhile: a job submitted now fails
+  core_->jobs.finish_all(shutting_down());  // this thread is the channel's now
+  core_->controls.finish_all(shutting_down());
   core_.reset();  // before the channel its tables use
 }
 
