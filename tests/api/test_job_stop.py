@@ -96,8 +96,15 @@ def test_overloaded_engine_is_503_with_retry_after(gateway_factory, tmp_path):
                                     "--timeout", "60"], capture_output=True, text=True, timeout=90)
         assert out.returncode == 0, out.stdout + out.stderr
         gw = gateway_factory("--dispatch", "engine", "--minion-config", out.stdout.strip().splitlines()[-1])
+        # saltgw loads the minion's function list through the engine at start,
+        # which takes the one place for a while: wait until saltgw itself
+        # refuses an unknown function (the list is loaded).
+        deadline = time.time() + 60
+        while "on this minion" not in gw.execute("no_such.function").json().get("error", ""):
+            assert time.time() < deadline, "saltgw never loaded the function list"
+            time.sleep(0.5)
         jid, lines = start_streamed(gw, "test.sleep", [3])
-        time.sleep(0.3)
+        time.sleep(0.5)
         r = gw.execute("test.arg", ["x"])
         assert r.status_code == 503, r.text
         assert r.json()["kind"] == "overloaded" and "busy" in r.json()["error"]
