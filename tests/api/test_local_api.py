@@ -142,6 +142,17 @@ def test_execute_raw_typed_arguments(gw):
     assert user_kwargs(r.json()) == {"k": "v", "n": 3}
 
 
+def test_execute_raw_duplicate_map_keys_stay_text(gw):
+    # Keys Python treats as one (1 and true; two .nan, PyYAML's one nan
+    # object) make Salt's loader fail, so the word reaches the function as
+    # typed; keys that only look alike ("1" and 1) give a map, the later wins.
+    r = requests.post(f"{gw.url}/dongle/{gw.unit_id}/execute_raw/",
+                      json={"command": "test.arg '{.nan: a, .NaN: b}' '{1: a, true: b}' "
+                                       "'{1: a, \"1\": b}'"})
+    assert r.status_code == 200
+    assert r.json()["args"] == ["{.nan: a, .NaN: b}", "{1: a, true: b}", {"1": "b"}]
+
+
 def test_apn_get_before_put_is_empty(gw):
     assert gw.execute("grains.delkey", ["qmi"], {"force": True}).status_code == 200
     gw.execute("saltutil.refresh_grains")
