@@ -82,9 +82,11 @@ TEST_F(EngineLinkTest, SendWithNoEngineListeningIsEngineUnavailable) {
   EXPECT_EQ(messages.load(), 0);
 }
 
-TEST_F(EngineLinkTest, StopRunsTasksPostedBeforeItAndTheirSendsFail) {
-  ASSERT_TRUE(link.run_and_wait([] {}, 5s));
-  std::atomic<int> ran{0};
+TEST(EngineLinkStop, TasksPostedBeforeStopRunAndTheirSendsFail) {
+  // Never started, so nothing runs the tasks before stop() does (a started
+  // link may run them on its thread first, where sends find no engine).
+  EngineLink link{EngineLinkOptions{"ipc:///nonexistent/saltgw-test-engine.ipc"}};
+  int ran = 0;
   std::vector<Status> sends;
   link.post_after(1h, [&] { ran += 100; });  // never fires: dropped by stop()
   link.post([&] {
@@ -95,11 +97,22 @@ TEST_F(EngineLinkTest, StopRunsTasksPostedBeforeItAndTheirSendsFail) {
     });
   });
   link.stop();
-  EXPECT_EQ(ran.load(), 2);
+  EXPECT_EQ(ran, 2);
   ASSERT_EQ(sends.size(), 1u);
   EXPECT_EQ(sends[0].error().kind, ErrorKind::kCancelled);
   EXPECT_TRUE(link.on_io_thread());  // the caller of stop() is the I/O thread now
   link.stop();                       // idempotent
+}
+
+TEST_F(EngineLinkTest, StopOfARunningLinkJoinsItsThread) {
+  ASSERT_TRUE(link.run_and_wait([] {}, 5s));
+  EXPECT_FALSE(link.on_io_thread());
+  link.stop();
+  EXPECT_TRUE(link.on_io_thread());
+  bool ran = false;
+  link.post([&] { ran = true; });  // after stop: runs at the next stop (the destructor's)
+  link.stop();
+  EXPECT_TRUE(ran);
 }
 
 }  // namespace
