@@ -65,8 +65,7 @@ JobPaths build_job_paths(const Config& cfg, const salt_ipc::MinionConfig& minion
   DispatchChoice choice = choose_dispatch(cfg.dispatch, probe);
   JobPaths paths;
   paths.why = choice.why;
-  // Schedule jobs are named with this prefix on the minion (saltgw_<jid>).
-  const salt_ipc::ScheduleOptions schedule_options{minion.max_event_size, "saltgw_"};
+  const salt_ipc::ScheduleOptions schedule_options{minion.max_event_size};
   switch (choice.dispatch) {
     case Dispatch::kEngine: paths.jobs = std::move(engine); break;
     case Dispatch::kMinionJob:

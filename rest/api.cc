@@ -16,6 +16,7 @@
 #include "rest/log_file.h"
 #include "rest/ui_assets.h"
 #include "salt_args/cli_args.h"
+#include "salt_ipc/job_control.h"
 
 namespace saltgw::rest {
 
@@ -338,12 +339,11 @@ void LocalApi::run_job(JobRequest job, Responder respond, std::shared_ptr<void> 
 }
 
 void LocalApi::apn_get(Responder respond) {
-  JobRequest job{"grains.get", List{Value("qmi")}, Map{}, opts_.job_timeout};
-  deps_.strategy.submit(std::move(job), [respond](Result<JobResult> outcome) {
-    if (!outcome) return respond(error_response(outcome.error()));
-    const Value& v = outcome->ret;
-    respond(json_response(200, v.is_map() ? v : Value(Map{})));
-  });
+  salt_ipc::JobControl(deps_.strategy, deps_.async_strategy)
+      .read_apn(opts_.job_timeout, [respond](Result<Value> stored) {
+        if (!stored) return respond(error_response(stored.error()));
+        respond(json_response(200, stored.value()));
+      });
 }
 
 void LocalApi::apn_put(const HttpRequest& req, Responder respond) {
@@ -365,22 +365,11 @@ void LocalApi::apn_put(const HttpRequest& req, Responder respond) {
     return respond(error_response(ApiError(ErrorKind::kInvalidArgument, "'mtu' must be an integer or null")));
   for (const char* k : {"apn", "user", "pass", "pin"})
     if (!stored[k].is_string()) return respond(error_response(ApiError(ErrorKind::kInvalidArgument, std::string("'") + k + "' must be a string")));
-  // grains.setval qmi {...}, then refresh grains, then read back what is stored.
-  auto timeout = opts_.job_timeout;
-  auto& strategy = deps_.strategy;
-  JobRequest set{"grains.setval", List{Value("qmi"), Value(stored)}, Map{}, timeout};
-  strategy.submit(std::move(set), [respond, timeout, &strategy](Result<JobResult> r1) {
-    if (!r1) return respond(error_response(r1.error()));
-    JobRequest refresh{"saltutil.refresh_grains", List{}, Map{}, timeout};
-    strategy.submit(std::move(refresh), [respond, timeout, &strategy](Result<JobResult> r2) {
-      if (!r2) return respond(error_response(r2.error()));
-      JobRequest get{"grains.get", List{Value("qmi")}, Map{}, timeout};
-      strategy.submit(std::move(get), [respond](Result<JobResult> r3) {
-        if (!r3) return respond(error_response(r3.error()));
-        respond(json_response(200, r3->ret.is_map() ? r3->ret : Value(Map{})));
+  salt_ipc::JobControl(deps_.strategy, deps_.async_strategy)
+      .apply_apn(std::move(stored), opts_.job_timeout, [respond](Result<Value> now) {
+        if (!now) return respond(error_response(now.error()));
+        respond(json_response(200, now.value()));
       });
-    });
-  });
 }
 
 // ---- streaming, async jobs, job routes, live events ---------------------------
@@ -480,13 +469,12 @@ void LocalApi::run_streamed(JobRequest job, std::shared_ptr<Reply> reply, std::s
   // The accepted line says what progress to expect, so that a client can tell
   // "none will come" from "lost".
   Map accepted{{"type", Value("accepted")}, {"jid", Value(jid)}, {"fun", Value(fun)}};
-  if (deps_.strategy.progress_kind() == salt_ipc::ProgressKind::kPerStep) {
+  salt_ipc::Capabilities can = salt_ipc::JobControl(deps_.strategy, deps_.async_strategy).capabilities();
+  if (can.progress == salt_ipc::ProgressKind::kPerStep) {
     accepted["progress"] = Value("per_state");
   } else {
     accepted["progress"] = Value("none");
-    accepted["progress_note"] = Value("dispatch '" + opts_.dispatch_name +
-                                      "': Salt sends state progress to a master only, so this stream carries "
-                                      "the result only");
+    accepted["progress_note"] = Value(can.progress_note);
   }
   stream->write(NdjsonJob::line(accepted));
   auto out = std::make_shared<NdjsonJob>();
@@ -545,35 +533,13 @@ void LocalApi::job_delete(const std::string& jid, Responder respond) {
     return respond(error_response(ApiError(HttpKind::kConflict, std::string("job ") + jid + " is not running (" +
                                                                      salt_ipc::job_state_name(rec->state) + ")")));
   deps_.store.mark_cancel(jid);
-  // Find the job's process on the minion (schedule jobs are named
-  // saltgw_<jid>), stop it with saltutil.kill_job, then answer the job.
-  auto& strategy = deps_.async_strategy;
-  auto& jstrategy = deps_.strategy;
-  auto timeout = std::chrono::milliseconds(std::chrono::seconds(20));
-  std::string name = "saltgw_" + jid;
-  jstrategy.submit(JobRequest{"saltutil.running", {}, {}, timeout, ""},
-                   [respond, jid, name, timeout, &strategy, &jstrategy](Result<JobResult> running) {
-    if (!running) return respond(error_response(running.error()));
-    std::string proc_jid;
-    if (running->ret.is_list())
-      for (const auto& p : running->ret.as_list())
-        if (const Value* s = p.find("schedule"); s && s->text() == name)
-          if (const Value* j = p.find("jid")) proc_jid = std::string(j->text());
-    if (proc_jid.empty()) {
-      bool cancelled = strategy.cancel(jid, salt_ipc::make_error(salt_ipc::ErrorKind::kCancelled, "stopped by request (no process was running on the minion)"));
-      return respond(json_response(200, Value(Map{{"jid", Value(jid)}, {"stopped", Value(cancelled)},
-                                                   {"how", Value("no process of this job runs on the minion; the job was marked stopped")}})));
-    }
-    jstrategy.submit(JobRequest{"saltutil.kill_job", List{Value(proc_jid)}, {}, timeout, ""},
-                     [respond, jid, proc_jid, &strategy](Result<JobResult> killed) {
-      if (!killed) return respond(error_response(killed.error()));
-      strategy.cancel(jid, salt_ipc::make_error(salt_ipc::ErrorKind::kCancelled,
-                                                "stopped by request (saltutil.kill_job " + proc_jid + ")"));
-      respond(json_response(200, Value(Map{{"jid", Value(jid)}, {"stopped", Value(true)},
-                                           {"how", Value("saltutil.kill_job " + proc_jid + " (SIGKILL to the job's process)")},
-                                           {"minion", killed->ret}})));
-    });
-  });
+  salt_ipc::JobControl(deps_.strategy, deps_.async_strategy)
+      .stop(jid, [respond, jid](Result<salt_ipc::StopOutcome> stopped) {
+        if (!stopped) return respond(error_response(stopped.error()));
+        Map m{{"jid", Value(jid)}, {"stopped", Value(stopped->stopped)}, {"how", Value(stopped->how)}};
+        if (!stopped->minion.is_null()) m["minion"] = std::move(stopped->minion);
+        respond(json_response(200, Value(std::move(m))));
+      });
 }
 
 // ---- Server-Sent Events ------------------------------------------------------------

@@ -26,7 +26,7 @@
 //   GET  /ui/<asset>                     its script and style sheet (versioned names)
 // execute and execute_raw also take ?async=1 (202 {"jid"}) and stream NDJSON
 // with `Accept: application/x-ndjson` or ?stream=1: an `accepted` line (with
-// "progress": "per_state" or "none", from the strategy's progress_kind()),
+// "progress": "per_state" or "none", from JobControl::capabilities()),
 // then `progress` lines (one per state, in run order) and `progress_dropped`
 // lines (progress not delivered: the client was stream_max_backlog bytes
 // behind, or it was lost on the way), then one `result` or `error` line.
