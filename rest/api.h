@@ -125,7 +125,7 @@ struct ApiOptions {
 // What LocalApi works with, all owned by the caller and outliving it.
 struct ApiDeps {
   salt_ipc::Strategy& strategy;          // jobs
-  salt_ipc::Strategy& async_strategy;    // async jobs (stoppable: the scheduler)
+  salt_ipc::Strategy& async_strategy;    // async jobs (one whose jobs can be stopped on the minion)
   const JwtSigner& signer;
   salt_ipc::JidGenerator& jids;
   salt_ipc::JobStore& store;
