@@ -173,7 +173,7 @@ void LocalApi::handle(const HttpRequest& req, std::shared_ptr<Reply> reply) {
     return respond(error_response(404, "404 Not Found: no route for " + req.path.substr(0, 200)));
 
   std::string allow;
-  for (const auto& m : allowed) allow += m + ", ";
+  for (const auto& m : allowed) allow += m + (m == "GET" ? ", HEAD, " : ", ");  // HEAD: a GET without its body
   allow += "OPTIONS";
 
   if (req.method == "OPTIONS") {
@@ -189,7 +189,7 @@ void LocalApi::handle(const HttpRequest& req, std::shared_ptr<Reply> reply) {
     return respond(std::move(r));
   }
   if (std::find(allowed.begin(), allowed.end(), req.method) == allowed.end()) {
-    HttpResponse r = error_response(405, "405 Method Not Allowed: " + req.method + " is not allowed here; use " + allow);
+    HttpResponse r = error_response(405, "405 Method Not Allowed: " + (req.head ? std::string("HEAD") : req.method) + " is not allowed here; use " + allow);
     r.headers.emplace_back("Allow", allow);
     return respond(std::move(r));
   }

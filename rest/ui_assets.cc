@@ -149,14 +149,14 @@ std::optional<HttpResponse> ui_response(const HttpRequest& req) {
     HttpResponse r;
     r.status = 204;
     r.content_type.clear();
-    r.headers.emplace_back("Allow", "GET, OPTIONS");
-    r.headers.emplace_back("Access-Control-Allow-Methods", "GET, OPTIONS");
+    r.headers.emplace_back("Allow", "GET, HEAD, OPTIONS");
+    r.headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
     return r;
   }
   if (req.method != "GET") {
-    HttpResponse r = LocalApi::error_response(405, "405 Method Not Allowed: " + req.method.substr(0, 20) +
-                                                       " is not allowed here; use GET, OPTIONS");
-    r.headers.emplace_back("Allow", "GET, OPTIONS");
+    HttpResponse r = LocalApi::error_response(405, "405 Method Not Allowed: " + (req.head ? std::string("HEAD") : req.method.substr(0, 20)) +
+                                                       " is not allowed here; use GET, HEAD, OPTIONS");
+    r.headers.emplace_back("Allow", "GET, HEAD, OPTIONS");
     return r;
   }
   const UiAsset* a = find_ui_asset(req.path);
