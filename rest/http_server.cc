@@ -162,7 +162,7 @@ salt_ipc::Status HttpServer::start() {
   try {
     auto listener = std::make_unique<Tcp::Listener>(Address(hp->first, Port(hp->second)));
     listener->init(static_cast<size_t>(std::max(1, impl_->opts.threads)),
-                   Flags<Tcp::Options>(Tcp::Options::ReuseAddr) | Tcp::Options::CloseOnExec);
+                   Flags<Tcp::Options>(Tcp::Options::ReuseAddr) | Tcp::Options::CloseOnExec, "saltgw-http");
     auto handler = std::make_shared<ReactorHandler>(ctx);
     listener->setHandler(handler);
     listener->setTransportFactory([handler] { return std::make_shared<http::ReactorTransport>(handler); });

@@ -211,14 +211,17 @@ struct EngineStrategy::Impl {
     run(done);
 
     while (!stopping) {
-      int timeout = 1000;
+      // No request in flight: nothing can come but a wake-up or a connection
+      // event, so sleep until one does (an idle saltgw does not wake).
+      int timeout = -1;
       {
         std::lock_guard<std::mutex> lock(sock_mu);
         if (!deadlines.empty()) {
           auto d = std::chrono::duration_cast<std::chrono::milliseconds>(deadlines.begin()->first - Clock::now()).count();
           timeout = static_cast<int>(std::clamp<int64_t>(d + 1, 0, 1000));
         }
-        next_check_ns = (Clock::now() + std::chrono::milliseconds(timeout)).time_since_epoch().count();
+        next_check_ns = timeout < 0 ? INT64_MAX
+                                    : (Clock::now() + std::chrono::milliseconds(timeout)).time_since_epoch().count();
         // Replies that arrived while a sender used the socket.
         receive_locked(done);
       }
