@@ -33,6 +33,18 @@ int hex_digit(char c) {
   return -1;
 }
 
+// Input quoted in a message: at most 20 bytes, others than printable ASCII as \xNN.
+std::string printable(std::string_view s) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < s.size() && i < 20; ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c >= 0x7f || c == '\'' || c == '\\') out += std::string("\\x") + hex[c >> 4] + hex[c & 15];
+    else out += static_cast<char>(c);
+  }
+  return s.size() > 20 ? out + "..." : out;
+}
+
 constexpr size_t kMaxChunkLine = 1024;  // a chunk-size line (with extensions) or a trailer field
 
 }  // namespace
@@ -170,13 +182,14 @@ void RequestParser::head_complete() {
     if (iequals(name, "Transfer-Encoding")) chunked_ = true;  // the checker allows only "chunked"
     request_.fields.emplace_back(name, value);
   }
+  // `length` points into head_: read it before head_ goes.
+  body_left_ = length.empty() ? 0 : std::stoull(std::string(length));  // the checker saw 1 to 15 digits
   head_.clear();
   head_.shrink_to_fit();
   if (count > limits_.max_header_count || bytes > limits_.max_header_bytes)
     return bad(431, "request headers too large: " + std::to_string(count) + " fields, " + std::to_string(bytes) +
                         " bytes (max_header_count " + std::to_string(limits_.max_header_count) +
                         ", max_header_bytes " + std::to_string(limits_.max_header_bytes) + ")");
-  body_left_ = length.empty() ? 0 : std::stoull(std::string(length));  // the checker saw 1 to 15 digits
   if (body_left_ > limits_.max_body_bytes)
     return bad(413, "request body of " + std::to_string(body_left_) + " bytes is larger than max_body_bytes (" +
                         std::to_string(limits_.max_body_bytes) + ")");
@@ -227,7 +240,7 @@ size_t RequestParser::feed_chunked(std::string_view bytes) {
       std::string_view size = trim(std::string_view(line).substr(0, line.find(';')));
       uint64_t n = 0;
       if (size.empty() || size.size() > 15 || !std::all_of(size.begin(), size.end(), [](char c) { return hex_digit(c) >= 0; }))
-        return bad(400, "malformed chunked body: chunk size '" + std::string(size.substr(0, 20)) + "' is not hexadecimal"), used;
+        return bad(400, "malformed chunked body: chunk size '" + printable(size) + "' is not hexadecimal"), used;
       for (char c : size) n = n * 16 + static_cast<uint64_t>(hex_digit(c));
       if (request_.body.size() + n > limits_.max_body_bytes)
         return bad(413, "request body of more than " + std::to_string(limits_.max_body_bytes) +
