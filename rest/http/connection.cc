@@ -52,9 +52,10 @@ void Connection::on_input(std::string_view bytes) {
     if (bytes.empty() || refused_) return;
   }
   in_.append(bytes);
+  if (phase_ == Phase::kReading) return process_input();
   const auto& o = ctx_->opts;
   size_t limit = o.max_body_bytes + 2 * o.max_header_bytes + 65536;
-  if (phase_ != Phase::kReading && in_.size() > limit) {
+  if (in_.size() > limit) {
     ctx_->notice("- - - connection closed: more than " + std::to_string(limit) +
                  " bytes of requests sent ahead of their answers (" + client_ + ")");
     in_.clear();
