@@ -122,7 +122,7 @@ def test_pipelined_requests_are_answered_in_order(gateway_factory):
 
 
 def _prompt_while(g, seconds, what):
-    """GET / on new connections for `seconds`: each must answer within 1 s."""
+    """GET / on new connections for `seconds`: each must answer within 3 s."""
     worst = 0.0
     n = 0
     until = time.monotonic() + seconds
@@ -131,7 +131,7 @@ def _prompt_while(g, seconds, what):
         assert requests.get(g.url + "/", timeout=10).status_code == 200
         worst = max(worst, time.monotonic() - t0)
         n += 1
-    assert worst < 1.0, f"GET / took {worst:.2f} s while {what}"
+    assert worst < 3.0, f"GET / took {worst:.2f} s while {what}"  # the stalls this guards against were over 10 s
     return n
 
 
