@@ -189,7 +189,7 @@ void LocalApi::handle(const HttpRequest& req, std::shared_ptr<Reply> reply) {
 std::optional<ApiError> LocalApi::refusal(const HttpRequest& req, const RouteMatch& route) const {
   if (!route.serves(req.method))
     return ApiError(HttpKind::kMethodNotAllowed,
-                    "405 Method Not Allowed: " + req.method + " is not allowed here; use " + route.allow())
+                    "405 Method Not Allowed: " + (req.head ? std::string("HEAD") : req.method) + " is not allowed here; use " + route.allow())
         .with_header("Allow", route.allow());
   if (!route.open() && !authorized(req))
     return ApiError(HttpKind::kUnauthorized,
@@ -587,13 +587,21 @@ struct LocalApi::Sse {
         s->write("event: dropped\ndata: {\"dropped\": " + std::to_string(n) + "}\n\n");
       s->write("data: " + json_write(Value(Map{{"tag", Value(ev.tag)}, {"data", ev.data}})) + "\n\n");
     });
-    std::lock_guard<std::mutex> lock(mu);
-    clients.push_back(Client{std::move(stream), sub});
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      clients.push_back(Client{std::move(stream), sub});
+    }
+    cv.notify_all();  // the first client starts the heartbeat
   }
 
   void loop() {
     std::unique_lock<std::mutex> lock(mu);
     while (!stopping) {
+      // Heartbeats only while someone listens: no client, no wake-up.
+      if (clients.empty()) {
+        cv.wait(lock, [this] { return stopping || !clients.empty(); });
+        continue;
+      }
       cv.wait_for(lock, opts.sse_heartbeat);
       if (stopping) break;
       for (auto it = clients.begin(); it != clients.end();) {

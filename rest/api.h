@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "rest/api_error.h"
+#include "rest/body_source.h"
 #include "rest/jwt.h"
 #include "rest/routes.h"
 #include "rest/unit_id.h"
@@ -55,7 +56,8 @@
 namespace saltgw::rest {
 
 struct HttpRequest {
-  std::string method;    // "GET", ...
+  std::string method;    // "GET", ... (a HEAD request comes as "GET", with `head` set)
+  bool head = false;     // HEAD: answered as GET; the server sends the head without the body
   std::string path;      // without the query string, percent-decoded
   std::multimap<std::string, std::string> query;
   std::string body;
@@ -75,6 +77,9 @@ struct HttpResponse {
   std::string file_path;  // when set: stream this file as the body
   // When set (and body empty): a large JSON body, encoded while it is sent.
   std::shared_ptr<const salt_ipc::Value> json;
+  // When set (and body empty): a body produced piece by piece as the client
+  // takes it (rest/body_source.h), sent chunked.
+  std::shared_ptr<BodySource> body_source;
   std::string jid;        // for the access log
 };
 

@@ -1,10 +1,13 @@
-// The HTTP front end: Pistache in, LocalApi behind it.
+// The HTTP front end: saltgw's HTTP/1.1 (rest/http/) on Pistache's TCP layer,
+// LocalApi behind it.
 //
-// Converts each Pistache request to an HttpRequest, hands it to LocalApi and
-// writes the HttpResponse back (from whichever thread answers: Pistache
-// queues writes to the connection's reactor), adding CORS headers for any
-// origin and logging one access line per request. Pistache's worker threads
-// never wait for the minion.
+// A Pistache Tcp::Listener accepts connections and spreads them over
+// `threads` reactor threads (rest/http/pistache_adapter.h); each connection
+// (rest/http/connection.h) reads its requests, hands each to LocalApi as an
+// HttpRequest and writes the HttpResponse back (from whichever thread
+// answers), adding CORS headers for any origin and logging one access line
+// per request. Reactor threads never wait for the minion, and sleep while
+// nothing happens: a timer is armed only while a connection has a deadline.
 #pragma once
 
 #include <atomic>
@@ -25,23 +28,23 @@ struct ServerOptions {
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{30000};
   // A keep-alive connection with no request coming in and no answer in
-  // progress is closed after keepalive_timeout (at least 5 s: the gate's tick
-  // that keeps busy connections from counting as idle runs every second). A
-  // job's answer or a stream (NDJSON, SSE) ends at the latest answer_max
-  // after its request was handed on.
+  // progress is closed after keepalive_timeout. A job's answer or a stream
+  // (NDJSON, SSE) ends at the latest answer_max after its request was handed
+  // on. header_timeout and body_timeout apply to every request of a
+  // connection (see rest/http/connection.h).
   std::chrono::milliseconds keepalive_timeout{std::chrono::seconds(60)};
   std::chrono::milliseconds answer_max{std::chrono::hours(1)};
   // Open connections (over every server sharing `open_connections`). The one
   // over the limit gets a JSON 503 with Retry-After and is closed at once,
-  // before it can hold a worker or a parser.
+  // before any of its bytes is read.
   size_t max_connections = 256;
   std::shared_ptr<std::atomic<size_t>> open_connections;  // null: this server counts alone
   // Request headers: more than max_header_count fields, or more than
   // max_header_bytes of names and values together, get a JSON 431.
   size_t max_header_count = 64;
   size_t max_header_bytes = 16384;
-  // One access-log line per request while this is true (null: always). The
-  // connection gate's refusals are logged regardless.
+  // One access-log line per request while this is true (null: always).
+  // Refused and cut-off connections are logged regardless.
   std::shared_ptr<std::atomic<bool>> access_log_on;
 };
 

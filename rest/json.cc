@@ -177,6 +177,15 @@ void json_write_chunked(const Value& v, const std::function<bool(std::string_vie
   cs.Flush();
 }
 
+void json_append_string_part(std::string_view utf8_part, std::string& out) {
+  std::string clean = sanitize_utf8(utf8_part);
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.String(clean.data(), static_cast<rapidjson::SizeType>(clean.size()));
+  // Between the quotes the writer put around it.
+  out.append(buf.GetString() + 1, buf.GetSize() - 2);
+}
+
 size_t json_size_estimate(const Value& v, size_t stop_after) {
   size_t n = 0;
   std::vector<const Value*> todo{&v};

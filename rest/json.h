@@ -34,6 +34,13 @@ std::string json_write(const Value& v);
 void json_write_chunked(const Value& v, const std::function<bool(std::string_view)>& sink,
                         size_t chunk_bytes = 64 * 1024);
 
+// Appends the JSON string content (escaped, no quotes) of `utf8_part`, with
+// invalid UTF-8 replaced by U+FFFD as json_write does. Splitting a string
+// into parts and appending each gives the same text as the whole, provided
+// no part ends inside a well-formed UTF-8 sequence (rest/json_body.cc cuts
+// only before a byte that is not a continuation byte).
+void json_append_string_part(std::string_view utf8_part, std::string& out);
+
 // A cheap upper-bound-ish estimate of the JSON size of v (strings, keys and
 // a few bytes per scalar), to decide between a plain and a streamed body.
 size_t json_size_estimate(const Value& v, size_t stop_after = SIZE_MAX);

@@ -153,7 +153,7 @@ RequestHeadChecker::State RequestHeadChecker::line(std::string_view text) {
   if (lines_ == 1) return request_line(text);
   if (text.empty()) {
     // The end of the head. RFC 9112 6.1: with both framings a request is
-    // ambiguous (request smuggling); Pistache refuses it too.
+    // ambiguous (request smuggling); refused here.
     if (content_length_ && chunked_)
       return bad(400, "a request may not have both Content-Length and Transfer-Encoding");
     state_ = State::kDone;
@@ -208,7 +208,7 @@ RequestHeadChecker::State RequestHeadChecker::field_line(std::string_view text) 
     chunked_ = true;
   }
   if (field_check_) {
-    // The value as Pistache reads it: after the spaces that follow ':'.
+    // The value as the parser reads it: after the spaces that follow ':'.
     std::string_view as_read = raw;
     while (!as_read.empty() && as_read.front() == ' ') as_read.remove_prefix(1);
     if (auto why = field_check_(name, as_read))

@@ -1,19 +1,18 @@
 // Checks the head of an HTTP/1.x request (request line and header fields, up
-// to the blank line) as its bytes arrive, before Pistache's parser sees them.
+// to the blank line) as its bytes arrive, for the request parser
+// (rest/http/request_parser.h), which reads the fields only once they pass.
 //
-// Pistache 0.0.5 answers a request its parser refuses with a plain-text 400
-// (or 500, when a typed header's parser throws) and then reads what follows as
-// a new request. This checker finds the same faults first, so that the client
-// gets saltgw's JSON error instead; the connection is then closed. It is
-// stricter than Pistache where RFC 9112 asks for a 400 (bare LF line ends,
-// obsolete line folding, whitespace before a field's colon, a Content-Length
-// that is not a number) and answers 501 / 505 for an unknown method / HTTP
+// Every fault gets a status and a message for saltgw's JSON error; the
+// connection is then closed. It is strict where RFC 9112 asks for a 400 (bare
+// LF line ends, obsolete line folding, whitespace before a field's colon, a
+// Content-Length that is not a number, Content-Length with Transfer-Encoding)
+// and answers 501 / 505 for an unknown method or transfer coding / HTTP
 // version (RFC 9110 15.6.2, 15.6.6).
 //
 // Incremental: feed() takes the bytes as they come and keeps only the line
 // not yet ended (never the lines before), so a client trickling bytes costs
 // one scan of each byte. Limits on the head's size and field count are not
-// its business (the server enforces max_header_bytes / max_header_count).
+// its business (the request parser enforces max_header_bytes / max_header_count).
 // One checker per connection; reset() before each request. Not thread-safe.
 #pragma once
 
@@ -30,8 +29,9 @@ struct HeadProblem {
   std::string message;  // for the client: what is wrong, quoting (a bounded part of) the input
 };
 
-// Checks one field's value the way the HTTP parser behind will read it
-// (Pistache's typed headers): nullopt when it will be accepted, else why not.
+// Checks one field's value the way the parser behind will read it
+// (rest/http/request_parser.h: Content-Type): nullopt when it will be
+// accepted, else why not.
 using FieldCheck = std::function<std::optional<std::string>(std::string_view name, std::string_view value)>;
 
 class RequestHeadChecker {
@@ -57,8 +57,8 @@ class RequestHeadChecker {
   // Forgets the request: the next byte fed starts a new request line.
   void reset();
 
-  // The methods RFC 9110 defines (and PATCH), which Pistache parses; any
-  // other token is an unrecognised method.
+  // The methods RFC 9110 defines (and PATCH); any other token is an
+  // unrecognised method.
   static bool known_method(std::string_view method);
 
  private:

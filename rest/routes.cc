@@ -51,7 +51,7 @@ bool RouteMatch::serves(std::string_view method) const {
 
 std::string RouteMatch::allow() const {
   std::string allow;
-  for (const auto& m : methods) allow += m + ", ";
+  for (const auto& m : methods) allow += m + (m == "GET" ? ", HEAD, " : ", ");  // HEAD: a GET without its body
   return allow + "OPTIONS";
 }
 

@@ -25,7 +25,8 @@ struct RouteMatch {
   std::string jid;                   // the jid segment (kJob)
 
   bool serves(std::string_view method) const;
-  // "GET, PUT, OPTIONS": for Allow and Access-Control-Allow-Methods.
+  // "GET, HEAD, PUT, OPTIONS": for Allow and Access-Control-Allow-Methods
+  // (HEAD wherever GET is served: a GET answered without its body).
   std::string allow() const;
   // Routes anyone may call when auth is required (the root and the login).
   bool open() const { return route == Route::kRoot || route == Route::kLogin; }

@@ -151,14 +151,14 @@ std::optional<HttpResponse> ui_response(const HttpRequest& req) {
     HttpResponse r;
     r.status = 204;
     r.content_type.clear();
-    r.headers.emplace_back("Allow", "GET, OPTIONS");
-    r.headers.emplace_back("Access-Control-Allow-Methods", "GET, OPTIONS");
+    r.headers.emplace_back("Allow", "GET, HEAD, OPTIONS");
+    r.headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
     return r;
   }
   if (req.method != "GET") {
-    return error_response(ApiError(HttpKind::kMethodNotAllowed, "405 Method Not Allowed: " + req.method.substr(0, 20) +
-                                                                    " is not allowed here; use GET, OPTIONS")
-                              .with_header("Allow", "GET, OPTIONS"));
+    return error_response(ApiError(HttpKind::kMethodNotAllowed, "405 Method Not Allowed: " + (req.head ? std::string("HEAD") : req.method.substr(0, 20)) +
+                                                                    " is not allowed here; use GET, HEAD, OPTIONS")
+                              .with_header("Allow", "GET, HEAD, OPTIONS"));
   }
   const UiAsset* a = find_ui_asset(req.path);
   if (!a) return error_response(ApiError(salt_ipc::ErrorKind::kNotFound, "404 Not Found: no page asset " + req.path.substr(0, 200)));

@@ -363,7 +363,7 @@ def test_forbidden(shared):
 def test_method_not_allowed(shared):
     r = requests.delete(shared.url + "/info/", timeout=10)
     assert_error(Answer.of(r), "method_not_allowed")
-    assert r.headers["Allow"] == "GET, OPTIONS"
+    assert r.headers["Allow"] == "GET, HEAD, OPTIONS"
 
 
 def test_request_timeout(shared):
@@ -380,11 +380,8 @@ def test_request_timeout(shared):
         s.close()
     head, _, body = got.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 408 "), got[:300]
-    # Pistache 0.0.5 writes this answer itself (Http::Handler::onTimeout), with
-    # no body; docs/api-errors.md says so. An answer with a body is ours.
-    if body:
-        fields = dict(l.split(":", 1) for l in head.decode().split("\r\n")[1:])
-        assert_error(Answer(408, {k.strip(): v.strip() for k, v in fields.items()}, body), "request_timeout")
+    fields = dict(l.split(":", 1) for l in head.decode().split("\r\n")[1:])
+    assert_error(Answer(408, {k.strip(): v.strip() for k, v in fields.items()}, body), "request_timeout")
 
 
 def test_conflict(shared):

@@ -234,7 +234,7 @@ def test_wrong_method_is_405_with_allow(gw):
     assert "error" in r.json()
     r = requests.delete(f"{gw.url}/dongle/{gw.unit_id}/settings/apn/")
     assert r.status_code == 405
-    assert r.headers["Allow"] == "GET, PUT, OPTIONS"
+    assert r.headers["Allow"] == "GET, HEAD, PUT, OPTIONS"
 
 
 def test_trailing_slash_optional(gw):

@@ -52,7 +52,7 @@ def test_info(gw):
 
 def test_page_routes_refuse_other_methods_in_json(gw):
     r = requests.post(gw.url + "/ui/", timeout=10)
-    assert r.status_code == 405 and r.headers["Allow"] == "GET, OPTIONS" and "error" in r.json()
+    assert r.status_code == 405 and r.headers["Allow"] == "GET, HEAD, OPTIONS" and "error" in r.json()
     r = requests.options(gw.url + "/ui/", timeout=10)
     assert r.status_code == 204
     r = requests.get(gw.url + "/ui/nothing.js", timeout=10)

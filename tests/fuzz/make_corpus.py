@@ -161,6 +161,24 @@ def request_heads():
         write("fuzz_request_head", name, bytes([len(data) // 3]) + data)
 
 
+def http_requests():
+    # byte 0: where the bytes are split in two (see fuzz_http_request.cc)
+    conns = {
+        "get": b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+        "pipelined": b"GET /info/ HTTP/1.1\r\n\r\nHEAD / HTTP/1.1\r\n\r\nGET /x?a=%41 HTTP/1.0\r\n\r\n",
+        "post_body": b"POST /dongle/u/execute/ HTTP/1.1\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 25\r\n\r\n{\"command\": \"test.ping\"}GET / HTTP/1.1\r\n\r\n",
+        "chunked": b"PUT /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2;x=1\r\n{}\r\nA\r\n0123456789\r\n"
+                   b"0\r\nT: v\r\n\r\n",
+        "bad_chunk": b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n",
+        "too_big": b"POST / HTTP/1.1\r\nContent-Length: 9999\r\n\r\n",
+        "many_fields": b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: v\r\n" % i for i in range(12)) + b"\r\n",
+        "content_type": b"POST / HTTP/1.1\r\nContent-Type: text\r\n\r\n",
+    }
+    for name, data in conns.items():
+        write("fuzz_http_request", name, bytes([len(data) // 3]) + data)
+
+
 if __name__ == "__main__":
     frames()
     events()
@@ -169,5 +187,6 @@ if __name__ == "__main__":
     json_requests()
     log_names()
     request_heads()
+    http_requests()
     for t in sorted(os.listdir(os.path.join(HERE, "corpus"))):
         print(t, len(os.listdir(os.path.join(HERE, "corpus", t))), "files")

@@ -229,7 +229,7 @@ TEST(LocalApiErrors, RoutesMethodsUnitsAndJobs) {
   // The page's routes answer through the same writer.
   HttpResponse page = a.call("POST", "/ui/");
   expect_error(page, 405, "method_not_allowed");
-  EXPECT_EQ(header(page, "Allow"), "GET, OPTIONS");
+  EXPECT_EQ(header(page, "Allow"), "GET, HEAD, OPTIONS");
   expect_error(a.call("GET", "/ui/nope.js"), 404, "not_found");
 }
 

@@ -13,17 +13,17 @@ TEST(Routes, EveryRouteWithAndWithoutTrailingSlash) {
     Route route;
     const char* allow;
   } cases[] = {
-      {"/", Route::kRoot, "GET, OPTIONS"},
+      {"/", Route::kRoot, "GET, HEAD, OPTIONS"},
       {"/auth/login/", Route::kLogin, "POST, OPTIONS"},
-      {"/dongle/devices", Route::kDevices, "GET, OPTIONS"},
-      {"/download_log/", Route::kLog, "GET, OPTIONS"},
-      {"/logs", Route::kLogs, "GET, OPTIONS"},
-      {"/info/", Route::kInfo, "GET, OPTIONS"},
+      {"/dongle/devices", Route::kDevices, "GET, HEAD, OPTIONS"},
+      {"/download_log/", Route::kLog, "GET, HEAD, OPTIONS"},
+      {"/logs", Route::kLogs, "GET, HEAD, OPTIONS"},
+      {"/info/", Route::kInfo, "GET, HEAD, OPTIONS"},
       {"/dongle/u/execute/", Route::kExecute, "POST, OPTIONS"},
       {"/dongle/u/execute_raw", Route::kExecuteRaw, "POST, OPTIONS"},
-      {"/dongle/u/settings/apn/", Route::kApn, "GET, PUT, OPTIONS"},
-      {"/dongle/u/jobs/123/", Route::kJob, "GET, DELETE, OPTIONS"},
-      {"/dongle/u/events", Route::kEvents, "GET, OPTIONS"},
+      {"/dongle/u/settings/apn/", Route::kApn, "GET, HEAD, PUT, OPTIONS"},
+      {"/dongle/u/jobs/123/", Route::kJob, "GET, HEAD, DELETE, OPTIONS"},
+      {"/dongle/u/events", Route::kEvents, "GET, HEAD, OPTIONS"},
   };
   for (const auto& c : cases) {
     auto m = match_route(c.path);

@@ -163,7 +163,7 @@ TEST(UiAssets, AssetsCacheAnd304) {
   auto refused = ui_response(put);
   ASSERT_TRUE(refused.has_value());
   EXPECT_EQ(refused->status, 405);
-  EXPECT_EQ(header(*refused, "Allow"), "GET, OPTIONS");
+  EXPECT_EQ(header(*refused, "Allow"), "GET, HEAD, OPTIONS");
 }
 
 }  // namespace
