@@ -483,11 +483,11 @@ class FunctionIndex:
             return KNOWN
         if self._child is not None:
             return WAIT
-        if self.names is None:
-            return LOADER  # the child failed; retried when the modules change
         if self._signature != _signature(self._funcs.module_dirs):
-            self._spawn()
+            self._spawn()  # modules changed (or the last listing failed and they changed since)
             return WAIT if self._child is not None else LOADER
+        if self.names is None:
+            return LOADER  # the listing failed: the loader answers, as before
         if fun is None:
             return READY
         return KNOWN if fun in self.names else UNKNOWN
