@@ -290,6 +290,27 @@ def test_lazy_engine_runs_a_module_added_by_sync_modules(client, minion):
     assert len(imported) < 60, imported  # a refresh imports again what is used, not everything
 
 
+def pss_kb(pid):
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+
+
+def test_a_big_result_leaves_nothing_behind(client):
+    """A 20 MB result is neither kept referenced (the worker's last reply,
+    the serve loop's last frames) nor kept as free heap by glibc."""
+    pid = engine_pid(client)
+    assert run(client, "cmd.run", "echo warm")["return"] == "warm"
+    time.sleep(0.5)
+    before = pss_kb(pid)
+    reply = run(client, "cmd.run", "head -c 20000000 /dev/zero | tr '\\000' a", python_shell=True)
+    assert len(reply["return"]) == 20000000
+    del reply
+    time.sleep(0.5)
+    grown = (pss_kb(pid) - before) / 1024
+    print(f"\nengine PSS after a 20 MB result: {grown:+.1f} MB")
+    assert grown < 8  # it was +100 MB
+
+
 def ctx_switches(pid):
     total = 0
     for tid in os.listdir(f"/proc/{pid}/task"):

@@ -745,3 +745,46 @@ def test_the_idle_serve_loop_does_not_wake_up(start_engine):
     while os.path.exists(engine.path) and time.monotonic() < deadline:
         time.sleep(0.01)
     assert not os.path.exists(engine.path) and time.monotonic() - t0 < 1
+
+
+def test_argspec_cache_does_not_keep_functions_alive():
+    import gc
+    import salt.utils.args
+    mod = load_engine_module()
+    mod._install_argspec_cache()
+    cached = salt.utils.args.get_function_argspec
+    size = cached.cache_size()
+
+    def make():
+        def f(a, b=1):
+            return a
+        return f
+
+    f = make()
+    assert cached(f).args == ["a", "b"] and cached.cache_size() == size + 1
+    del f
+    gc.collect()
+    assert cached.cache_size() == size  # a state run's functions go with its loader
+
+
+class _Tracked(list):
+    """A return value we can hold a weak reference to."""
+
+
+def test_nothing_of_a_job_stays_referenced_after_its_reply(start_engine, monkeypatch):
+    import gc
+    import weakref
+    refs = []
+
+    def big():
+        value = _Tracked(["x" * 1000] * 2000)
+        refs.append(weakref.ref(value))
+        return value
+
+    monkeypatch.setitem(FAKE_SALT, "test.big", big)
+    engine, client = start_engine(workers=1, inline=())
+    reply = client.call({"op": "run", "fun": "test.big"})
+    assert len(reply["return"]) == 2000
+    time.sleep(0.2)  # the worker is back on its queue, waiting
+    gc.collect()
+    assert refs[0]() is None  # not the return, not the reply: the worker kept nothing

@@ -96,6 +96,7 @@ def start(socket=None, workers=4, max_queue=256, inline=None):
     if why:
         log.error("%s", why)
         return
+    _return_large_buffers()
     engine = _make_engine(socket, workers, max_queue, inline)
     _install_state_progress()
     _install_argspec_cache()
@@ -118,6 +119,39 @@ def start(socket=None, workers=4, max_queue=256, inline=None):
             signal.signal(signum, handler)
     if caught and callable(previous[caught[0]]):
         previous[caught[0]](caught[0], None)
+
+
+BIG_REPLY = 1 << 20  # after a reply this large, free heap goes back to the system
+_libc = []  # glibc, once _return_large_buffers found it
+
+
+def _return_large_buffers():
+    """Make glibc give large freed buffers back to the system.
+
+    glibc serves a request above its mmap threshold (128 KiB) with mmap and
+    unmaps it on free, but on the first such free it raises the threshold to
+    that size (up to 32 MiB), so the next big results (a 20 MB cmd.run
+    output, its msgpack, its copies) come from the heap, and freed heap is
+    kept: 100 MB and more in the engine after one such job. A fixed
+    threshold keeps them mmap'd, and _trim() after a big reply hands back
+    what the heaps (one per worker thread) still hold free. Python has no
+    API for either; ctypes calls mallopt(3) and malloc_trim(3). Not glibc:
+    nothing is done.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 256 * 1024)  # M_MMAP_THRESHOLD, fixed
+        libc.mallopt(-1, 1024 * 1024)  # M_TRIM_THRESHOLD, fixed
+        _libc[:] = [libc]
+    except (OSError, AttributeError):
+        pass
+
+
+def _trim():
+    if _libc:
+        _libc[0].malloc_trim(0)
 
 
 def _make_engine(socket=None, workers=4, max_queue=256, inline=None):
@@ -211,19 +245,29 @@ class Executor:
                 if self._wake_r in ready:
                     os.read(self._wake_r, 64)
                 if self._results in ready:
-                    for frames in _drain(self._results):
-                        if len(frames) == 3:  # [key, b"progress", payload]
-                            self._progress(frames[0], frames[2])
-                        else:
-                            self._finished(frames[0], frames[1])
+                    self._take_results()
                 if lister_fd is not None and lister_fd in ready and self.index.read():
                     self._resume_parked()
                 if self._router in ready:
-                    for frames in _drain(self._router):
-                        self._request(frames[0], frames[1:])
+                    self._take_requests()
                 self._expire()
         finally:
             self._close()
+
+    def _take_results(self):
+        """Forward what the workers pushed (nothing of it stays referenced here)."""
+        big = False
+        for frames in _drain(self._results):
+            if len(frames) == 3:  # [key, b"progress", payload]
+                self._progress(frames[0], frames[2])
+            else:
+                big = self._finished(frames[0], frames[1]) or big
+        if big:
+            _trim()
+
+    def _take_requests(self):
+        for frames in _drain(self._router):
+            self._request(frames[0], frames[1:])
 
     def _poll_timeout_ms(self):
         """Milliseconds to the next deadline (a job's timeout, the lister's), None for none."""
@@ -297,8 +341,11 @@ class Executor:
         elif fun in self.inline:
             # The serve loop runs in the loader's context already; its
             # progress (if any) goes out before the reply, from here.
-            self._send(job.identity, _execute(req, lambda msg: self._send(job.identity, msg),
-                                              self.index.standin(fun)))
+            payload = _pack(_execute(req, lambda msg: self._send(job.identity, msg), self.index.standin(fun)))
+            self._router.send_multipart([job.identity, payload])
+            if len(payload) >= BIG_REPLY:
+                del payload
+                _trim()
         elif not admitted and len(self._jobs) >= self.capacity:
             self._send(job.identity, {"id": req.get("id"), "error": "overloaded"})
         else:
@@ -320,13 +367,15 @@ class Executor:
             self._router.send_multipart([job.identity, payload])
 
     def _finished(self, key, payload):
+        """Forward a job's reply; True when it was a big one."""
         job = self._jobs.pop(key, None)
         if job is None:
-            return
+            return False
         if job.answered:  # timed out meanwhile
             log.info("saltgw_executor: job %s ended after its timeout", job.req.get("jid"))
-            return
+            return False
         self._router.send_multipart([job.identity, payload])
+        return len(payload) >= BIG_REPLY
 
     def _answer_unrun(self, job, why, **extra):
         """Answer a job that will not (or not yet) give its own result."""
@@ -396,24 +445,34 @@ class Executor:
 
     def _work(self):
         while True:
-            job, ctx, func = self._queue.get()
-            if job is None:
+            item = self._queue.get()
+            if item[0] is None:
                 return
-            with self._lock:
-                if job.cancelled:
-                    continue
-                job.started = True
-            try:
-                reply = ctx.run(_execute, job.req, lambda msg, key=job.key: self._push_progress(key, msg),
-                                func)
-            except Exception as exc:  # pylint: disable=broad-except
-                log.exception("saltgw_executor: %s failed", job.req.get("op"))
-                reply = {"id": job.req.get("id"), "error": f"internal error: {exc}"}
-            payload = _pack(reply)
-            with self._push_lock:
-                if self._closed:
-                    return
-                self._push.send_multipart([job.key, payload])
+            size = self._run_one(*item)
+            del item  # nothing of the job stays with the thread while it waits
+            if size is None:
+                return
+            if size >= BIG_REPLY:
+                _trim()
+
+    def _run_one(self, job, ctx, func):
+        """Run one job in this worker; the size of its reply, or None once closed."""
+        with self._lock:
+            if job.cancelled:
+                return 0
+            job.started = True
+        try:
+            reply = ctx.run(_execute, job.req, lambda msg, key=job.key: self._push_progress(key, msg), func)
+        except Exception as exc:  # pylint: disable=broad-except
+            log.exception("saltgw_executor: %s failed", job.req.get("op"))
+            reply = {"id": job.req.get("id"), "error": f"internal error: {exc}"}
+        payload = _pack(reply)
+        del reply
+        with self._push_lock:
+            if self._closed:
+                return None
+            self._push.send_multipart([job.key, payload])
+        return len(payload)
 
     def _push_progress(self, key, msg):
         """In a worker: hand a progress message to the serve loop, ahead of the reply."""
@@ -818,37 +877,44 @@ def _install_argspec_cache():
     salt.utils.args.get_function_argspec, which builds a new namedtuple class
     and inspect.signature on every call: about a third of the engine's time
     for a test.ping. The answer depends only on the function, so it is kept
-    per function object (a module refresh loads new objects, which miss).
-    Callers get their own copy of the list inside.
+    per function object, held weakly: a state run loads its own modules and
+    calls their functions through here, and the cache must not keep those
+    modules alive after the run (a module refresh loads new objects, which
+    miss). Callers get their own copy of the list inside.
     """
+    import weakref
+
     import salt.utils.args
 
     original = salt.utils.args.get_function_argspec
     if getattr(original, "_saltgw_cache", False):
         return
-    cache = {}
+    cache = weakref.WeakKeyDictionary()  # function -> {is_class_method: spec}
     lock = threading.Lock()
 
     def get_function_argspec(func, is_class_method=None):
         target = func
         while hasattr(target, "__wrapped__"):
             target = target.__wrapped__
+        flag = bool(is_class_method)
         try:
-            key = (target, bool(is_class_method))
-            hash(key)
-        except TypeError:  # an unhashable callable: no caching
+            with lock:
+                spec = cache.get(target, {}).get(flag)
+        except TypeError:  # not hashable or no weak reference: no caching
             return original(func, is_class_method=is_class_method)
-        spec = cache.get(key)
         if spec is None:
             spec = original(func, is_class_method=is_class_method)
             with lock:
-                if len(cache) > 4096:
-                    cache.clear()
-                cache[key] = spec
+                cache.setdefault(target, {})[flag] = spec
         return spec._replace(args=list(spec.args))
 
+    def cache_clear():  # after a module refresh
+        with lock:
+            cache.clear()
+
     get_function_argspec._saltgw_cache = True
-    get_function_argspec.cache_clear = cache.clear  # after a module refresh
+    get_function_argspec.cache_clear = cache_clear
+    get_function_argspec.cache_size = lambda: len(cache)
     salt.utils.args.get_function_argspec = get_function_argspec
 
 
