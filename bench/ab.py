@@ -10,6 +10,7 @@ saltgw with dispatch engine. Every round measures, on each side in turn
   * engine test.ping p50, bare ZeroMQ (pyzmq DEALER straight to the engine);
   * engine test.ping p50 through saltgw (wrk, 1 connection);
   * test.ping req/s at 8 clients (wrk, 8 connections);
+  * state.sls gwtest p50 through saltgw (wrk, 1 connection);
   * GET / req/s at 64 connections;
   * unknown-function refusal p50 (sequential POSTs on one connection).
 
@@ -32,6 +33,7 @@ METRICS = [  # key, label, unit, higher is better
     ("zmq_p50", "engine test.ping p50, bare ZeroMQ", "ms", False),
     ("ping_p50", "engine test.ping p50 through saltgw", "ms", False),
     ("ping_rps8", "test.ping req/s, 8 clients", "req/s", True),
+    ("state_p50", "engine state.sls gwtest p50 through saltgw", "ms", False),
     ("get_rps64", "GET / req/s, 64 connections", "req/s", True),
     ("unknown_p50", "unknown function refused, p50", "ms", False),
 ]
@@ -57,6 +59,9 @@ class Side:
         self.runs["ping_p50"].append(run_bench.wrk(execute, 1, secs, ping, threads=1)["p50"])
         self.runs["ping_rps8"].append(run_bench.wrk(execute, 8, secs, ping)["rps"])
         time.sleep(1)  # jobs wrk left in flight drain
+        state = {"command": "state.sls", "arg": ["gwtest"], "kwarg": {"queue": True}}
+        self.runs["state_p50"].append(run_bench.wrk(execute, 1, secs, state, threads=1)["p50"])
+        time.sleep(1)
         self.runs["get_rps64"].append(run_bench.wrk(url + "/", 64, secs)["rps"])
         times, statuses = run_bench.unknown_function_ms(url, self.gw.unit, 300)
         assert statuses == {400}, statuses

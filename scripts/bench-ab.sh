@@ -5,7 +5,8 @@
 # revision's executor engine, and runs bench/ab.py, which alternates the
 # two builds round by round and prints medians per build and their ratio:
 # engine test.ping p50 (bare ZeroMQ and through saltgw), test.ping req/s at 8
-# clients, GET / req/s at 64 connections, unknown-function refusal p50.
+# clients, state.sls p50, GET / req/s at 64 connections, unknown-function
+# refusal p50.
 #   bash scripts/bench-ab.sh OLD_REV [NEW_REV] [--rounds N] [--seconds S] [--out FILE]
 # NEW_REV defaults to this working tree as it is (uncommitted changes too).
 # Other revisions are exported with git archive into $SALTGW_AB_DIR
