@@ -270,20 +270,32 @@ def test_lazy_engine_runs_a_module_never_loaded_before(client):
     assert "hashutil" in run(client, "gwprobe.imported")["return"]
 
 
+def sync_until_copied(client, limit=60):
+    """saltutil.sync_modules until it copies something: the minion's file
+    server caches its file list for up to 20 s (fileserver_list_cache_time),
+    and a sync right after other jobs may not see a new file yet."""
+    deadline = time.monotonic() + limit
+    while True:
+        synced = run(client, "saltutil.sync_modules")
+        assert synced["success"] is True, synced
+        if synced["return"] or time.monotonic() > deadline:
+            return synced["return"]
+        time.sleep(1)
+
+
 def test_lazy_engine_runs_a_module_added_by_sync_modules(client, minion):
     modules = minion["dir"] / "states" / "_modules"
     modules.mkdir(exist_ok=True)
     (modules / "gwsynced.py").write_text("def hello():\n    return 'synced'\n")
     assert run(client, "gwsynced.hello")["retcode"] == 254
-    synced = run(client, "saltutil.sync_modules")
-    assert synced["success"] is True and synced["return"] == ["modules.gwsynced"]
+    assert sync_until_copied(client) == ["modules.gwsynced"]
     reply = run(client, "gwsynced.hello")
     assert reply["success"] is True and reply["return"] == "synced"
     assert "gwsynced.hello" in run(client, "sys.list_functions", "gwsynced")["return"]
     # A function added to that module once it is loaded: runnable too.
     (modules / "gwsynced.py").write_text("def hello():\n    return 'synced'\n\n"
                                          "def again():\n    return 'again'\n")
-    assert run(client, "saltutil.sync_modules")["return"] == ["modules.gwsynced"]
+    assert sync_until_copied(client) == ["modules.gwsynced"]
     reply = run(client, "gwsynced.again")
     assert reply["success"] is True and reply["return"] == "again"
     imported = run(client, "gwprobe.imported")["return"]

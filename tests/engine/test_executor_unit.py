@@ -353,6 +353,9 @@ def loader_engine(tmp_path, client_factory):
     # Like salt.loader.minion_mods (a __context__ in the pack, __salt__ = itself)
     funcs = salt.loader.lazy.LazyLoader([str(ext / "modules")], opts, tag="module",
                                         pack={"__context__": None}, pack_self="__salt__")
+    # Salt 3008's engines loader reads funcs._dunder_salt, which minion_mods
+    # sets; asked for it, a bare LazyLoader would import every module file.
+    funcs.__dict__["_dunder_salt"] = None
     engines = salt.loader.engines(opts, funcs, [], None)
     module_globals = engines["saltgw_executor.start"].__globals__
     engine = engines.run(module_globals["_make_engine"])
