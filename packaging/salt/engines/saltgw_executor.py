@@ -596,6 +596,8 @@ class FunctionIndex:
     # -- answers --
 
     def sorted_names(self):
+        if not self._lazy:
+            return sorted(self.names)
         if self._sorted is None:
             self._sorted = sorted(self.names)
         return self._sorted
