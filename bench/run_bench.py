@@ -14,7 +14,12 @@ matplotlib). Starts a sandbox minion with the executor engine, then measures:
     header);
   * nginx serving the same GET / body from memory, as a ceiling;
   * saltgw RSS idle and under load, time from exec to first answered request,
-    peak RSS while returning a 20 MB result.
+    peak RSS while returning a 20 MB result;
+  * the whole footprint (bench/footprint.py): PSS of saltgw, of the executor
+    engine's process and of the minion's own processes, beside a second,
+    stock minion without the engine (which the schedule dispatch runs
+    against), idle and after the load; idle wake-ups of saltgw and of the
+    engine over --idle-seconds (default 60).
 
 Prints a markdown table, writes docs/benchmarks.md (with the machine
 described) and docs/bench-latency.png. Figures are measurements, not
@@ -38,6 +43,8 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import footprint  # noqa: E402
 
 
 def free_port():
@@ -248,14 +255,19 @@ def main():
     ap.add_argument("--venv", required=True)
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="shorter runs, fewer cases")
+    ap.add_argument("--idle-seconds", type=float, default=60, help="window for idle wake-ups")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs"))
     a = ap.parse_args()
     secs = 2 if a.quick else a.seconds
     py = os.path.join(a.venv, "bin", "python")
     tmp = tempfile.mkdtemp(prefix="saltgw-bench.")
     sandbox = os.path.join(tmp, "minion")
-    minion_config = subprocess.run([py, os.path.join(ROOT, "tests/sandbox/sandbox_minion.py"), "start", sandbox,
-                                    "--engine"], capture_output=True, text=True, check=True).stdout.strip()
+    stock = os.path.join(tmp, "minion-stock")  # no engine: the schedule dispatch's, and the comparison
+    sandbox_py = os.path.join(ROOT, "tests/sandbox/sandbox_minion.py")
+    minion_config = subprocess.run([py, sandbox_py, "start", sandbox, "--engine"],
+                                   capture_output=True, text=True, check=True).stdout.strip()
+    stock_config = subprocess.run([py, sandbox_py, "start", stock],
+                                  capture_output=True, text=True, check=True).stdout.strip()
     conf_dir = os.path.dirname(minion_config)
     sock_dir = os.path.join(sandbox, "run", "minion")
     salt_version = subprocess.run([os.path.join(a.venv, "bin", "salt-call"), "--version"], capture_output=True,
@@ -264,6 +276,16 @@ def main():
     extra = {}
     gws = []
     try:
+        print("footprint at rest ...", file=sys.stderr)
+        g_engine = Saltgw(a.saltgw, minion_config, "engine", tmp)
+        gws.append(g_engine)
+        minions = {"engine": int(open(os.path.join(sandbox, "sandbox.pid")).read()),
+                   "stock": int(open(os.path.join(stock, "sandbox.pid")).read())}
+        time.sleep(2)
+        extra["footprint_idle"] = footprint_now(g_engine, minions)
+        eng = extra["footprint_idle"]["engine_pid"]
+        woke = footprint.wakeups([g_engine.proc.pid, eng], a.idle_seconds)
+        extra["wakeups"] = (a.idle_seconds, woke[g_engine.proc.pid], woke[eng])
         print("salt-call test.ping ...", file=sys.stderr)
         sc = salt_call_ping(a.venv, conf_dir, 3 if a.quick else 5)
         extra["salt_call_p50"] = statistics.median(sc)
@@ -277,8 +299,11 @@ def main():
                  ("state.sls gwtest", {"command": "state.sls", "arg": ["gwtest"], "kwarg": {"queue": True}}),
                  ("GET /", None)]
         for dispatch in ("schedule", "engine"):
-            g = Saltgw(a.saltgw, minion_config, dispatch, tmp)
-            gws.append(g)
+            if dispatch == "engine":
+                g = g_engine  # at rest so far
+            else:
+                g = Saltgw(a.saltgw, stock_config, dispatch, tmp)
+                gws.append(g)
             extra[f"ready_ms_{dispatch}"] = g.ready_ms
             extra["unit"] = g.unit
             extra[f"rss_idle_{dispatch}"] = rss_kb(g.proc.pid)
@@ -308,6 +333,9 @@ def main():
                     extra[f"rss_load_{dispatch}"] = max(extra.get(f"rss_load_{dispatch}", 0),
                                                         rss_kb(g.proc.pid, "VmHWM"))
             extra[f"rss_after_{dispatch}"] = rss_kb(g.proc.pid)
+            if dispatch == "engine":
+                time.sleep(3)
+                extra["footprint_load"] = footprint_now(g, minions)
             g.stop()
             gws.remove(g)
         print("nginx baseline ...", file=sys.stderr)
@@ -327,14 +355,62 @@ def main():
         extra["big_bytes"] = len(body)
         extra["big_hwm_before"] = before
         extra["big_hwm_after"] = rss_kb(g.proc.pid, "VmHWM")
+        time.sleep(2)
+        extra["engine_pss_after_big"] = footprint.pss_kb(extra["footprint_idle"]["engine_pid"])
         g.stop()
         gws.remove(g)
     finally:
         for g in gws:
             g.stop()
-        subprocess.run([py, os.path.join(ROOT, "tests/sandbox/sandbox_minion.py"), "stop", sandbox])
+        for d in (sandbox, stock):
+            subprocess.run([py, sandbox_py, "stop", d])
 
     report(rows, extra, salt_version, a.out, secs)
+
+
+def footprint_now(g, minions):
+    """PSS (kB) of saltgw, of the engine, of the engine minion's other
+    processes and of the stock minion's processes, now."""
+    eng = footprint.engine_pid(minions["engine"])
+    return {"engine_pid": eng, "saltgw": footprint.pss_kb(g.proc.pid), "engine": footprint.pss_kb(eng),
+            "minion_rest": footprint.minion_pss_kb(minions["engine"], without={eng}),
+            "stock": footprint.minion_pss_kb(minions["stock"]),
+            "stock_procs": len(footprint.group_pids(minions["stock"])),
+            "minion_procs": len(footprint.group_pids(minions["engine"]))}
+
+
+def footprint_report(extra):
+    """The footprint table and the wake-up line (markdown)."""
+    idle, load = extra.get("footprint_idle"), extra.get("footprint_load")
+    if not idle:
+        return []
+    load = load or {}
+
+    def mb(d, k):
+        return f"{d[k] / 1024:.1f}" if k in d else "-"
+
+    def share(d):
+        return f"{(d['engine'] + d['minion_rest'] - d['stock']) / 1024:.1f}" if d else "-"
+
+    lines = ["| PSS, MB | idle, after start | after the load |", "|---|---|---|",
+             f"| saltgw (dispatch engine) | {mb(idle, 'saltgw')} | {mb(load, 'saltgw')} |",
+             f"| executor engine process | {mb(idle, 'engine')} | {mb(load, 'engine')} |",
+             f"| the minion's other processes, beside the engine ({idle['minion_procs'] - 1}) | "
+             f"{mb(idle, 'minion_rest')} | {mb(load, 'minion_rest')} |",
+             f"| a stock minion, no engine, all processes ({idle['stock_procs']}; the schedule dispatch's) | "
+             f"{mb(idle, 'stock')} | {mb(load, 'stock')} |",
+             f"| the engine's fair share: minion with engine (all) minus stock minion | {share(idle)} | {share(load)} |",
+             f"| saltgw + the engine's fair share | "
+             f"{(idle['saltgw'] / 1024 + float(share(idle))):.1f} | "
+             f"{(load['saltgw'] / 1024 + float(share(load))):.1f} |" if load else "| | | |"]
+    if "engine_pss_after_big" in extra:
+        lines.append(f"\nExecutor engine PSS after the 20 MB result too: {extra['engine_pss_after_big'] / 1024:.1f} MB.")
+    if "wakeups" in extra:
+        secs, gw, eng = extra["wakeups"]
+        lines.append(f"\nIdle wake-ups (voluntary + involuntary context switches of all threads, /proc), "
+                     f"over {secs:.0f} s with no client: saltgw {gw} ({gw * 60 / secs:.1f}/min), "
+                     f"executor engine {eng} ({eng * 60 / secs:.1f}/min).")
+    return lines
 
 
 def machine():
@@ -393,7 +469,7 @@ def report(rows, extra, salt_version, out, secs):
         summary.append(f"- 20 MB `cmd.run` result through the engine: HTTP {extra['big_status']}, {extra['big_bytes']:,} bytes in "
                        f"{f(extra['big_ms'])} ms; saltgw peak RSS {extra['big_hwm_before'] / 1024:.1f} MB before, "
                        f"{extra['big_hwm_after'] / 1024:.1f} MB after ({(extra['big_hwm_after'] - extra['big_hwm_before']) / 1024 / 20:.1f}x the result size added)")
-    text = table + "\n\n" + "\n".join(summary)
+    text = table + "\n\n" + "\n".join(summary) + "\n\n" + "\n".join(footprint_report(extra))
     print(text)
     os.makedirs(out, exist_ok=True)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

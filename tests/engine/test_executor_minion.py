@@ -3,6 +3,7 @@
 One sandbox minion (tests/sandbox/sandbox_minion.py) for the module, with the
 engine copied into its extension_modules and enabled through --set.
 """
+import json
 import os
 import shutil
 import statistics
@@ -21,7 +22,13 @@ SANDBOX = os.path.join(ROOT, "tests", "sandbox", "sandbox_minion.py")
 # An execution module that reports what a function running in an engine
 # worker thread sees of the loader's dunders.
 PROBE_MODULE = '''
+import sys
 import threading
+
+def imported():
+    """Execution modules imported in this (the engine's) process."""
+    return sorted(m.rsplit(".", 1)[1] for m in list(sys.modules)
+                  if m.startswith(("salt.loaded.int.module.", "salt.loaded.ext.module.")))
 
 def dunders():
     return {"thread": threading.current_thread().name,
@@ -204,6 +211,134 @@ def test_ping_round_trip(client, record_property):
     print(f"\ntest.ping round trip: median {median_ms:.3f} ms, "
           f"p90 {sorted(times)[179] * 1000:.3f} ms over 200 calls")
     assert median_ms < 50
+
+
+# -- the lazy engine -----------------------------------------------------------
+
+SALT_ORACLE = """
+import json, sys
+import salt.config, salt.loader
+opts = salt.config.minion_config(sys.argv[1])
+opts["grains"] = salt.loader.grains(opts)
+funcs = salt.loader.minion_mods(opts, utils=salt.loader.utils(opts))
+names = sorted(funcs)
+print(json.dumps({"names": names, "modules": len(funcs.loaded_modules),
+                  "missing": {f: funcs.missing_fun_string(f) for f in sys.argv[2:]}}))
+"""
+
+
+def salt_with_everything_loaded(minion, *missing):
+    """The minion's loader with every module loaded, in a fresh Python: what
+    the engine answered from before it became lazy."""
+    out = subprocess.run([sys.executable, "-c", SALT_ORACLE, str(minion["dir"] / "etc" / "salt" / "minion"),
+                          *missing], capture_output=True, text=True, timeout=120, check=True).stdout
+    return json.loads(out)
+
+
+def engine_pid(client):
+    return client.call({"op": "ping"})["pid"]
+
+
+def test_lazy_engine_lists_what_the_minion_has_without_importing_it(client, minion):
+    oracle = salt_with_everything_loaded(minion)
+    assert client.call({"op": "functions"}, timeout=60)["functions"] == oracle["names"]
+    assert run(client, "sys.list_functions")["return"] == oracle["names"]
+    assert run(client, "test.ping")["return"] is True
+    imported = run(client, "gwprobe.imported")["return"]
+    # A few modules (test, cmd, state, grains... and what they use), never all.
+    print(f"\nthe engine imported {len(imported)} of {oracle['modules']} execution modules")
+    assert "gwprobe" in imported and "test" in imported
+    assert len(imported) < oracle["modules"] / 4, imported
+
+
+@pytest.mark.parametrize("fun", ["no_such_module.fun", "test.no_such_function", "win_file.stat",
+                                 "aptpkg.no_such"])
+def test_lazy_engine_refuses_unknown_functions_as_salt_did(client, minion, fun):
+    want = salt_with_everything_loaded(minion, fun)["missing"][fun]
+    before = run(client, "gwprobe.imported")["return"]
+    reply = run(client, fun)
+    assert reply["success"] is False and reply["retcode"] == 254
+    assert reply["return"] == want
+    assert run(client, "gwprobe.imported")["return"] == before  # no search through every module
+
+
+def test_lazy_engine_runs_a_module_never_loaded_before(client):
+    assert "hashutil" not in run(client, "gwprobe.imported")["return"]
+    reply = run(client, "hashutil.digest", "abc", checksum="sha256")
+    assert reply["success"] is True
+    assert reply["return"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert "hashutil" in run(client, "gwprobe.imported")["return"]
+
+
+def sync_until_copied(client, limit=60):
+    """saltutil.sync_modules until it copies something: the minion's file
+    server caches its file list for up to 20 s (fileserver_list_cache_time),
+    and a sync right after other jobs may not see a new file yet."""
+    deadline = time.monotonic() + limit
+    while True:
+        synced = run(client, "saltutil.sync_modules")
+        assert synced["success"] is True, synced
+        if synced["return"] or time.monotonic() > deadline:
+            return synced["return"]
+        time.sleep(1)
+
+
+def test_lazy_engine_runs_a_module_added_by_sync_modules(client, minion):
+    modules = minion["dir"] / "states" / "_modules"
+    modules.mkdir(exist_ok=True)
+    (modules / "gwsynced.py").write_text("def hello():\n    return 'synced'\n")
+    assert run(client, "gwsynced.hello")["retcode"] == 254
+    assert sync_until_copied(client) == ["modules.gwsynced"]
+    reply = run(client, "gwsynced.hello")
+    assert reply["success"] is True and reply["return"] == "synced"
+    assert "gwsynced.hello" in run(client, "sys.list_functions", "gwsynced")["return"]
+    # A function added to that module once it is loaded: runnable too.
+    (modules / "gwsynced.py").write_text("def hello():\n    return 'synced'\n\n"
+                                         "def again():\n    return 'again'\n")
+    assert sync_until_copied(client) == ["modules.gwsynced"]
+    reply = run(client, "gwsynced.again")
+    assert reply["success"] is True and reply["return"] == "again"
+    imported = run(client, "gwprobe.imported")["return"]
+    assert len(imported) < 60, imported  # a refresh imports again what is used, not everything
+
+
+def pss_kb(pid):
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+
+
+def test_a_big_result_leaves_nothing_behind(client):
+    """A 20 MB result is neither kept referenced (the worker's last reply,
+    the serve loop's last frames) nor kept as free heap by glibc."""
+    pid = engine_pid(client)
+    assert run(client, "cmd.run", "echo warm")["return"] == "warm"
+    time.sleep(0.5)
+    before = pss_kb(pid)
+    reply = run(client, "cmd.run", "head -c 20000000 /dev/zero | tr '\\000' a", python_shell=True)
+    assert len(reply["return"]) == 20000000
+    del reply
+    time.sleep(0.5)
+    grown = (pss_kb(pid) - before) / 1024
+    print(f"\nengine PSS after a 20 MB result: {grown:+.1f} MB")
+    assert grown < 8  # it was +100 MB
+
+
+def ctx_switches(pid):
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/status") as f:
+            total += sum(int(line.split()[1]) for line in f if "ctxt_switches" in line)
+    return total
+
+
+def test_idle_engine_does_not_wake_up(client):
+    """Every thread of the engine's process sleeps while nothing happens (a
+    count over 3 s; the serve loop used to wake every 100 ms: 30)."""
+    pid = engine_pid(client)
+    time.sleep(0.5)
+    before = ctx_switches(pid)
+    time.sleep(3)
+    assert ctx_switches(pid) - before <= 3
 
 
 def test_zz_minion_stop_removes_socket(minion):

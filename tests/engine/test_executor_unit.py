@@ -67,7 +67,7 @@ def start_engine(tmp_path, monkeypatch, client_factory):
 
     def start(**options):
         engine = mod._make_engine(**options)
-        thread = threading.Thread(target=engine.serve, daemon=True)
+        thread = threading.Thread(target=engine.serve, daemon=True, name="serve-under-test")
         thread.start()
         running.append((engine, thread))
         return engine, client_factory(engine.path)
@@ -353,12 +353,17 @@ def loader_engine(tmp_path, client_factory):
     # Like salt.loader.minion_mods (a __context__ in the pack, __salt__ = itself)
     funcs = salt.loader.lazy.LazyLoader([str(ext / "modules")], opts, tag="module",
                                         pack={"__context__": None}, pack_self="__salt__")
+    # Salt 3008's engines loader reads funcs._dunder_salt, which minion_mods
+    # sets; asked for it, a bare LazyLoader would import every module file.
+    funcs.__dict__["_dunder_salt"] = None
     engines = salt.loader.engines(opts, funcs, [], None)
     module_globals = engines["saltgw_executor.start"].__globals__
     engine = engines.run(module_globals["_make_engine"])
     thread = threading.Thread(target=engines.run, args=(engine.serve,), daemon=True)
     thread.start()
-    yield engines, module_globals, client_factory(engine.path)
+    client = client_factory(engine.path)
+    client.engine, client.funcs, client.opts, client.ext = engine, funcs, opts, ext
+    yield engines, module_globals, client
     engine.stop()
     thread.join(5)
 
@@ -578,3 +583,211 @@ def test_progress_must_be_a_boolean(progress_engine):
     engine, client = start()
     reply = client.call({"op": "run", "fun": "test.ping", "progress": "yes"})
     assert reply["error"] == "'progress' must be true or false"
+
+
+# -- the lazy engine: the function list comes from a child process ------------
+
+
+ORACLE = """
+import pickle, sys
+import salt.loader, salt.modules.sysmod as sysmod
+job = pickle.load(sys.stdin.buffer)
+funcs = salt.loader.minion_mods(job["opts"], utils=salt.loader.utils(job["opts"]))
+sysmod.__salt__ = funcs
+out = {"names": sorted(funcs),
+       "missing": {f: funcs.missing_fun_string(f) for f in job["missing"]},
+       "sys": [getattr(sysmod, f)(*a) for f, a in job["sys"]]}
+sys.stdout.buffer.write(pickle.dumps(out))
+"""
+
+
+def _all_loaded(opts, missing=(), sys_calls=()):
+    """What a loader with every module loaded answers (in a fresh Python, as
+    the engine answered before it became lazy): its names, its
+    missing_fun_string for MISSING, Salt's sysmod for SYS_CALLS."""
+    import pickle
+    import subprocess
+    out = subprocess.run([sys.executable, "-c", ORACLE], check=True, capture_output=True, timeout=120,
+                         input=pickle.dumps({"opts": opts, "missing": list(missing),
+                                             "sys": list(sys_calls)})).stdout
+    return pickle.loads(out)
+
+
+def _names_loaded_here(funcs):
+    return set(funcs.loaded_modules)
+
+
+def test_list_comes_from_a_child_and_nothing_is_imported_here(loader_engine):
+    engines, module_globals, client = loader_engine
+    names = client.call({"op": "functions"}, timeout=60)["functions"]
+    index = client.engine.index
+    assert index.listings == 1 and index.failed is None
+    # Salt's own modules as well as the extension module: the minion's list.
+    assert {"test.ping", "cmd.run", "state.sls", "gwfake.whoami"} <= set(names)
+    assert names == _all_loaded(client.opts)["names"]
+    # The serving process's loader has imported none of them.
+    assert _names_loaded_here(client.funcs) == set()
+    assert client.call({"op": "run", "fun": "gwfake.whoami"})["success"] is True
+    assert _names_loaded_here(client.funcs) == {"gwfake"}
+
+
+@pytest.mark.parametrize("fun", ["no_such_module.fun", "gwfake.no_such_function", "win_file.stat",
+                                 "test.no_such_function"])
+def test_unknown_function_gets_the_answer_of_a_fully_loaded_loader(loader_engine, fun):
+    engines, module_globals, client = loader_engine
+    expected = _all_loaded(client.opts, missing=[fun])["missing"][fun]
+    client.call({"op": "functions"}, timeout=60)  # the list is there
+    reply = client.call({"op": "run", "fun": fun})
+    assert reply["success"] is False and reply["retcode"] == 254
+    assert reply["return"] == expected
+    assert _names_loaded_here(client.funcs) == set()  # no search through every module
+
+
+def test_a_module_added_later_becomes_runnable(loader_engine):
+    engines, module_globals, client = loader_engine
+    client.call({"op": "functions"}, timeout=60)
+    assert client.call({"op": "run", "fun": "gwlate.hello"})["retcode"] == 254
+    (client.ext / "modules" / "gwlate.py").write_text("def hello():\n    return 'late'\n")
+    reply = client.call({"op": "run", "fun": "gwlate.hello"}, timeout=60)
+    assert reply["success"] is True and reply["return"] == "late"
+    assert client.engine.index.listings == 2
+    assert "gwlate.hello" in client.call({"op": "functions"})["functions"]
+    assert client.engine.index.listings == 2  # unchanged modules: no new listing
+
+
+def test_a_function_added_to_a_loaded_module_becomes_runnable(loader_engine):
+    engines, module_globals, client = loader_engine
+    assert client.call({"op": "run", "fun": "gwfake.whoami"}, timeout=60)["success"] is True
+    path = client.ext / "modules" / "gwfake.py"
+    path.write_text(FAKE_MODULE + "\ndef added():\n    return 'new'\n")
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))  # a new mtime even on coarse clocks
+    reply = client.call({"op": "run", "fun": "gwfake.added"}, timeout=60)
+    assert reply["success"] is True and reply["return"] == "new"
+    # The loader was cleared and imported the new file, not every module.
+    assert _names_loaded_here(client.funcs) == {"gwfake"}
+
+
+def test_sys_list_functions_is_answered_from_the_list(loader_engine):
+    engines, module_globals, client = loader_engine
+    calls = [("list_functions", []), ("list_functions", ["gwfake"]),
+             ("list_functions", ["sys", "test"]), ("list_functions", ["gwfake.w*"]),
+             ("list_functions", ["test.ping"]), ("list_modules", []),
+             ("list_modules", ["gw*"]), ("list_modules", ["test", "nope"])]
+    expected = _all_loaded(client.opts, sys_calls=calls)["sys"]
+    for (fun, args), want in zip(calls, expected):
+        reply = client.call({"op": "run", "fun": f"sys.{fun}", "arg": args}, timeout=60)
+        assert reply["success"] is True, reply
+        assert reply["return"] == want, (fun, args)
+    assert _names_loaded_here(client.funcs) == set()
+    # The minion's own argument rules still apply: list_modules takes no keywords.
+    bad = client.call({"op": "run", "fun": "sys.list_modules", "kwarg": {"x": 1}})
+    assert bad["retcode"] == 254 and "SaltInvocationError" in bad["return"]
+
+
+def test_requests_before_the_list_wait_for_it(loader_engine):
+    engines, module_globals, client = loader_engine
+    assert client.engine.index.listings == 0  # the child is still listing
+    rids = [client.send({"op": "run", "fun": "gwfake.whoami"}),
+            client.send({"op": "run", "fun": "no_such.fun"}),
+            client.send({"op": "functions"})]
+    replies = {}
+    for _ in rids:
+        r = client.recv(timeout=60)
+        replies[r["id"]] = r
+    assert replies[rids[0]]["return"]["id"] == "unit-minion"
+    assert replies[rids[1]]["return"] == "'no_such.fun' is not available."
+    assert "test.ping" in replies[rids[2]]["functions"]
+
+
+def test_a_failed_listing_falls_back_to_the_loader(tmp_path, monkeypatch):
+    mod = load_engine_module()
+    (tmp_path / "modules").mkdir()
+    (tmp_path / "modules" / "gwfake.py").write_text(FAKE_MODULE)
+    opts = salt.config.minion_config(None)
+    opts.update(id="unit", extension_modules=str(tmp_path), cachedir=str(tmp_path / "cache"), grains={})
+    funcs = salt.loader.lazy.LazyLoader([str(tmp_path / "modules")], opts, tag="module",
+                                        pack={"__context__": None}, pack_self="__salt__")
+    python = sys.executable
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # the child cannot start Python
+    index = mod.FunctionIndex(funcs, opts)
+    index.begin()
+    assert index.verdict("gwfake.whoami") == mod.WAIT
+    import select
+    while index.fileno() is not None:
+        select.select([index.fileno()], [], [], 10)
+        index.read()
+    assert "exit status 1" in index.failed
+    assert index.verdict("gwfake.whoami") == mod.LOADER and index.verdict(None) == mod.LOADER
+    # Tried again once the modules change.
+    monkeypatch.setattr(sys, "executable", python)
+    (tmp_path / "modules" / "gwother.py").write_text("def f():\n    return 1\n")
+    assert index.verdict("gwother.f") == mod.WAIT
+    while index.fileno() is not None:
+        select.select([index.fileno()], [], [], 60)
+        index.read()
+    assert index.failed is None and index.verdict("gwother.f") == mod.KNOWN
+    index.close()
+
+
+def test_the_idle_serve_loop_does_not_wake_up(start_engine):
+    """No polling interval: an idle engine's serve thread sleeps in one poll."""
+    engine, client = start_engine()
+    assert client.call({"op": "ping"})["op"] == "pong"
+    tid = next(t.native_id for t in threading.enumerate() if t.name == "serve-under-test")
+
+    def switches():
+        with open(f"/proc/self/task/{tid}/status") as f:
+            return sum(int(line.split()[1]) for line in f if "ctxt_switches" in line)
+
+    before = switches()
+    time.sleep(2)
+    assert switches() - before <= 2  # a 100 ms poll made about 20
+    t0 = time.monotonic()
+    engine.stop()  # and a stop wakes it at once
+    deadline = time.monotonic() + 2
+    while os.path.exists(engine.path) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not os.path.exists(engine.path) and time.monotonic() - t0 < 1
+
+
+def test_argspec_cache_does_not_keep_functions_alive():
+    import gc
+    import salt.utils.args
+    mod = load_engine_module()
+    mod._install_argspec_cache()
+    cached = salt.utils.args.get_function_argspec
+    size = cached.cache_size()
+
+    def make():
+        def f(a, b=1):
+            return a
+        return f
+
+    f = make()
+    assert cached(f).args == ["a", "b"] and cached.cache_size() == size + 1
+    del f
+    gc.collect()
+    assert cached.cache_size() == size  # a state run's functions go with its loader
+
+
+class _Tracked(list):
+    """A return value we can hold a weak reference to."""
+
+
+def test_nothing_of_a_job_stays_referenced_after_its_reply(start_engine, monkeypatch):
+    import gc
+    import weakref
+    refs = []
+
+    def big():
+        value = _Tracked(["x" * 1000] * 2000)
+        refs.append(weakref.ref(value))
+        return value
+
+    monkeypatch.setitem(FAKE_SALT, "test.big", big)
+    engine, client = start_engine(workers=1, inline=())
+    reply = client.call({"op": "run", "fun": "test.big"})
+    assert len(reply["return"]) == 2000
+    time.sleep(0.2)  # the worker is back on its queue, waiting
+    gc.collect()
+    assert refs[0]() is None  # not the return, not the reply: the worker kept nothing

@@ -20,6 +20,12 @@ on the same socket, before its reply; the reply then carries
 the serve loop reads, so ZeroMQ keeps them in order. A client that does not
 ask (protocol 1) gets the reply only, as before.
 
+Light on the device: the serving process never imports every execution
+module. Which functions exist is learnt by a short-lived child process (this
+file run as a script) that loads them all with the minion's opts, writes the
+names and exits; see FunctionIndex. The serve loop blocks in one poll until a
+request, a result, the child's output, a stop or the next real deadline.
+
 Supported: Python 3.7 or newer (contextvars; `vermin` finds nothing newer,
 see scripts/check-engine-versions.sh) and Salt 3006 or newer (the loader
 context API above; 3006 LTS is the oldest release tested). On an older minion
@@ -33,16 +39,22 @@ import contextlib
 import contextvars
 import itertools
 import logging
+import fnmatch
 import os
+import pickle
 import queue
 import signal
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 
 import salt.loader.context
+import salt.loader.lazy
 import salt.minion
 import salt.payload
+import salt.utils.args
 import salt.utils.context
 import salt.utils.jid
 import salt.utils.msgpack
@@ -55,7 +67,7 @@ PROTOCOL = 2  # 2: progress messages for run requests that ask for them
 MIN_PYTHON = (3, 7)
 MIN_SALT = 3006
 RETCODE_FAILED = 254  # unknown function, exception, timeout, killed
-POLL_MS = 100  # how often the serve loop looks at the stop flag
+LIST_TIMEOUT_S = 300  # a child still listing the functions after this is killed
 # Functions answered on the serve loop itself, without the hand-over to a
 # worker thread and back (two thread switches and the GIL between them, about
 # half of a test.ping round trip). Only functions that read what the minion
@@ -84,6 +96,7 @@ def start(socket=None, workers=4, max_queue=256, inline=None):
     if why:
         log.error("%s", why)
         return
+    _return_large_buffers()
     engine = _make_engine(socket, workers, max_queue, inline)
     _install_state_progress()
     _install_argspec_cache()
@@ -108,9 +121,44 @@ def start(socket=None, workers=4, max_queue=256, inline=None):
         previous[caught[0]](caught[0], None)
 
 
+BIG_REPLY = 1 << 20  # after a reply this large, free heap goes back to the system
+_libc = []  # glibc, once _return_large_buffers found it
+
+
+def _return_large_buffers():
+    """Make glibc give large freed buffers back to the system.
+
+    glibc serves a request above its mmap threshold (128 KiB) with mmap and
+    unmaps it on free, but on the first such free it raises the threshold to
+    that size (up to 32 MiB), so the next big results (a 20 MB cmd.run
+    output, its msgpack, its copies) come from the heap, and freed heap is
+    kept: 100 MB and more in the engine after one such job. A fixed
+    threshold keeps them mmap'd, and _trim() after a big reply hands back
+    what the heaps (one per worker thread) still hold free. Python has no
+    API for either; ctypes calls mallopt(3) and malloc_trim(3). Not glibc:
+    nothing is done.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 256 * 1024)  # M_MMAP_THRESHOLD, fixed
+        libc.mallopt(-1, 1024 * 1024)  # M_TRIM_THRESHOLD, fixed
+        _libc[:] = [libc]
+    except (OSError, AttributeError):
+        pass
+
+
+def _trim():
+    if _libc:
+        _libc[0].malloc_trim(0)
+
+
 def _make_engine(socket=None, workers=4, max_queue=256, inline=None):
     path = socket or os.path.join(__opts__["sock_dir"], "saltgw.ipc")
-    return Executor(path, int(workers), int(max_queue), INLINE_DEFAULT if inline is None else inline)
+    index = FunctionIndex(_loader(__salt__), _loader(__opts__))
+    return Executor(path, int(workers), int(max_queue), INLINE_DEFAULT if inline is None else inline,
+                    index=index)
 
 
 class _Job:
@@ -123,15 +171,17 @@ class _Job:
         self.started = False  # set by the worker, under Executor._lock
         self.cancelled = False  # set by the serve loop, under Executor._lock
         self.answered = False  # serve loop only
+        self.parked = False  # waiting for the function list; serve loop only
 
 
 class Executor:
     """The ROUTER socket, the serve loop and the worker threads."""
 
-    def __init__(self, path, workers=4, max_queue=256, inline=INLINE_DEFAULT):
+    def __init__(self, path, workers=4, max_queue=256, inline=INLINE_DEFAULT, index=None):
         self.path = path
         self.inline = frozenset(inline)
         self.capacity = workers + max_queue  # running + waiting
+        self.index = index if index is not None else FunctionIndex({}, {})
         self._zmq = zmq.Context()
         self._router = self._zmq.socket(zmq.ROUTER)
         self._router.linger = 0
@@ -147,8 +197,13 @@ class Executor:
         self._push.linger = 0
         self._push.connect(results)
         self._push_lock = threading.Lock()
+        # stop() writes a byte here: safe from a signal handler and from any
+        # thread, and it wakes the poll at once (there is no polling interval).
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
         self._lock = threading.Lock()
         self._jobs = {}  # key -> _Job; serve loop only
+        self._parked = []  # jobs waiting for the function list; serve loop only
         self._keys = itertools.count()
         self._queue = queue.Queue()
         self._stopping = threading.Event()
@@ -158,11 +213,16 @@ class Executor:
             threading.Thread(
                 target=self._work, name=f"saltgw-worker-{n}", daemon=True
             ).start()
+        self.index.begin()
         log.info("saltgw_executor listening on %s (%d workers; inline: %s)", path, workers,
                  ", ".join(sorted(self.inline)) or "none")
 
     def stop(self):
         self._stopping.set()
+        wake = self._wake_w
+        if wake is not None:
+            with contextlib.suppress(OSError):
+                os.write(wake, b"s")
 
     # -- serve loop ---------------------------------------------------------
 
@@ -170,27 +230,53 @@ class Executor:
         poller = zmq.Poller()
         poller.register(self._router, zmq.POLLIN)
         poller.register(self._results, zmq.POLLIN)
+        poller.register(self._wake_r, zmq.POLLIN)
+        lister_fd = None
         try:
             while not self._stopping.is_set():
-                ready = dict(poller.poll(self._poll_ms()))
+                fd = self.index.fileno()
+                if fd != lister_fd:
+                    if lister_fd is not None:
+                        poller.unregister(lister_fd)
+                    if fd is not None:
+                        poller.register(fd, zmq.POLLIN)
+                    lister_fd = fd
+                ready = dict(poller.poll(self._poll_timeout_ms()))
+                if self._wake_r in ready:
+                    os.read(self._wake_r, 64)
                 if self._results in ready:
-                    for frames in _drain(self._results):
-                        if len(frames) == 3:  # [key, b"progress", payload]
-                            self._progress(frames[0], frames[2])
-                        else:
-                            self._finished(frames[0], frames[1])
+                    self._take_results()
+                if lister_fd is not None and lister_fd in ready and self.index.read():
+                    self._resume_parked()
                 if self._router in ready:
-                    for frames in _drain(self._router):
-                        self._request(frames[0], frames[1:])
+                    self._take_requests()
                 self._expire()
         finally:
             self._close()
 
-    def _poll_ms(self):
+    def _take_results(self):
+        """Forward what the workers pushed (nothing of it stays referenced here)."""
+        big = False
+        for frames in _drain(self._results):
+            if len(frames) == 3:  # [key, b"progress", payload]
+                self._progress(frames[0], frames[2])
+            else:
+                big = self._finished(frames[0], frames[1]) or big
+        if big:
+            _trim()
+
+    def _take_requests(self):
+        for frames in _drain(self._router):
+            self._request(frames[0], frames[1:])
+
+    def _poll_timeout_ms(self):
+        """Milliseconds to the next deadline (a job's timeout, the lister's), None for none."""
         deadlines = [j.deadline for j in self._jobs.values() if j.deadline and not j.answered]
+        if self.index.deadline() is not None:
+            deadlines.append(self.index.deadline())
         if not deadlines:
-            return POLL_MS
-        return max(0, min(POLL_MS, int((min(deadlines) - time.monotonic()) * 1000) + 1))
+            return None
+        return max(0, int((min(deadlines) - time.monotonic()) * 1000) + 1)
 
     def _send(self, identity, reply):
         self._router.send_multipart([identity, _pack(reply)])
@@ -230,18 +316,49 @@ class Executor:
             req.setdefault("arg", [])
             req.setdefault("kwarg", {})
             req["jid"] = req.get("jid") or salt.utils.jid.gen_jid(__opts__)
-            if req["fun"] in self.inline:
-                # The serve loop runs in the loader's context already; its
-                # progress (if any) goes out before the reply, from here.
-                self._send(identity, _execute(req, lambda msg: self._send(identity, msg)))
-                return
-        if len(self._jobs) >= self.capacity:
-            self._send(identity, {"id": req.get("id"), "error": "overloaded"})
+        self._route(_Job(str(next(self._keys)).encode(), identity, req, timeout))
+
+    def _route(self, job):
+        """Answer, run inline, queue or park a job, as the function list allows."""
+        req = job.req
+        fun = req.get("fun") if req["op"] == "run" else None
+        verdict = self.index.verdict(fun)
+        if verdict == WAIT:
+            if not job.parked:
+                if len(self._jobs) >= self.capacity:
+                    self._send(job.identity, {"id": req.get("id"), "error": "overloaded"})
+                    return
+                job.parked = True
+                self._jobs[job.key] = job
+            self._parked.append(job)
             return
-        job = _Job(str(next(self._keys)).encode(), identity, req, timeout)
-        self._jobs[job.key] = job
-        # The copy carries the loader context of this thread into the worker.
-        self._queue.put((job, contextvars.copy_context()))
+        admitted = self._jobs.pop(job.key, None) is not None
+        if req["op"] == "functions" and verdict != LOADER:
+            self._send(job.identity, {"id": req.get("id"), "functions": self.index.sorted_names()})
+        elif verdict == UNKNOWN:
+            why = self.index.missing_fun_string(fun)
+            self._send(job.identity, _run_reply(req, why, RETCODE_FAILED, time.monotonic() - job.received))
+        elif fun in self.inline:
+            # The serve loop runs in the loader's context already; its
+            # progress (if any) goes out before the reply, from here.
+            payload = _pack(_execute(req, lambda msg: self._send(job.identity, msg), self.index.standin(fun)))
+            self._router.send_multipart([job.identity, payload])
+            if len(payload) >= BIG_REPLY:
+                del payload
+                _trim()
+        elif not admitted and len(self._jobs) >= self.capacity:
+            self._send(job.identity, {"id": req.get("id"), "error": "overloaded"})
+        else:
+            self._jobs[job.key] = job
+            # The copy carries the loader context of this thread into the worker.
+            self._queue.put((job, contextvars.copy_context(), self.index.standin(fun)))
+
+    def _resume_parked(self):
+        """The function list is there: route the jobs that waited for it."""
+        parked, self._parked = self._parked, []
+        for job in parked:
+            if job.key in self._jobs and not job.answered and not job.cancelled:
+                self._route(job)
 
     def _progress(self, key, payload):
         """Forward a progress message of a job still waiting for its reply."""
@@ -250,13 +367,15 @@ class Executor:
             self._router.send_multipart([job.identity, payload])
 
     def _finished(self, key, payload):
+        """Forward a job's reply; True when it was a big one."""
         job = self._jobs.pop(key, None)
         if job is None:
-            return
+            return False
         if job.answered:  # timed out meanwhile
             log.info("saltgw_executor: job %s ended after its timeout", job.req.get("jid"))
-            return
+            return False
         self._router.send_multipart([job.identity, payload])
+        return len(payload) >= BIG_REPLY
 
     def _answer_unrun(self, job, why, **extra):
         """Answer a job that will not (or not yet) give its own result."""
@@ -269,6 +388,8 @@ class Executor:
 
     def _expire(self):
         now = time.monotonic()
+        if self.index.expire(now):
+            self._resume_parked()  # the lister was killed: the loader answers them
         for job in list(self._jobs.values()):
             if job.answered or job.deadline is None or job.deadline > now:
                 continue
@@ -276,7 +397,8 @@ class Executor:
                 job.cancelled = not job.started
             if job.cancelled:
                 del self._jobs[job.key]
-                why = "it did not start: no worker was free"
+                why = ("it did not start: the engine was still learning the function list" if job.parked
+                       else "it did not start: no worker was free")
             else:  # stays in _jobs: it holds a worker until it returns
                 why = "it is still running (threads cannot be killed)"
             self._answer_unrun(job, f"Timed out after {job.req['timeout']} s; {why}",
@@ -303,14 +425,18 @@ class Executor:
                     "Python threads cannot be killed, so it runs to its end")
 
     def _close(self):
+        self.index.close()
         for _ in range(self._workers):
-            self._queue.put((None, None))
+            self._queue.put((None, None, None))
         with self._push_lock:
             self._closed = True
             self._push.close()
         self._router.close()
         self._results.close()
         self._zmq.term()
+        wake, self._wake_w = self._wake_w, None
+        os.close(wake)
+        os.close(self._wake_r)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
         log.info("saltgw_executor stopped; %s removed", self.path)
@@ -319,24 +445,34 @@ class Executor:
 
     def _work(self):
         while True:
-            job, ctx = self._queue.get()
-            if job is None:
+            item = self._queue.get()
+            if item[0] is None:
                 return
-            with self._lock:
-                if job.cancelled:
-                    continue
-                job.started = True
-            try:
-                reply = ctx.run(_execute, job.req, lambda msg, key=job.key: self._push_progress(key, msg))
-            except Exception as exc:  # pylint: disable=broad-except
-                log.exception("saltgw_executor: %s failed", job.req.get("op"))
-                reply = {"id": job.req.get("id"), "error": f"internal error: {exc}"}
-            payload = _pack(reply)
-            with self._push_lock:
-                if self._closed:
-                    return
-                self._push.send_multipart([job.key, payload])
+            size = self._run_one(*item)
+            del item  # nothing of the job stays with the thread while it waits
+            if size is None:
+                return
+            if size >= BIG_REPLY:
+                _trim()
 
+    def _run_one(self, job, ctx, func):
+        """Run one job in this worker; the size of its reply, or None once closed."""
+        with self._lock:
+            if job.cancelled:
+                return 0
+            job.started = True
+        try:
+            reply = ctx.run(_execute, job.req, lambda msg, key=job.key: self._push_progress(key, msg), func)
+        except Exception as exc:  # pylint: disable=broad-except
+            log.exception("saltgw_executor: %s failed", job.req.get("op"))
+            reply = {"id": job.req.get("id"), "error": f"internal error: {exc}"}
+        payload = _pack(reply)
+        del reply
+        with self._push_lock:
+            if self._closed:
+                return None
+            self._push.send_multipart([job.key, payload])
+        return len(payload)
 
     def _push_progress(self, key, msg):
         """In a worker: hand a progress message to the serve loop, ahead of the reply."""
@@ -345,6 +481,288 @@ class Executor:
             if self._closed:
                 return
             self._push.send_multipart([key, b"progress", payload])
+
+
+# -- which functions exist, learnt in a child process -------------------------
+
+KNOWN, UNKNOWN, WAIT, READY, LOADER = "known", "unknown", "wait", "ready", "loader"
+# Salt's sys.list_functions and sys.list_modules walk every function of
+# __salt__, which imports every module: answered from the list instead.
+LISTED = ("sys.list_functions", "sys.list_modules")
+
+
+class FunctionIndex:
+    """Which functions __salt__ has, learnt without importing them here.
+
+    Salt's lazy loader imports a module when one of its functions is asked
+    for; asked for a name it does not know, or for the whole list, it imports
+    every module (about 65 MB in the engine's process, for good). So a
+    short-lived child process (this file run as a script, with the minion's
+    opts) builds the minion's loader, loads everything, writes the function
+    names and what the loader knows of the missing ones, and exits. The
+    serve loop reads its output without blocking (``fileno``/``read``).
+
+    verdict(fun) says what to do with a request: KNOWN (run it), UNKNOWN
+    (refuse it with missing_fun_string, Salt's own message as a loader that
+    had loaded everything would give it), WAIT (a list is being learnt), READY
+    (for fun None: the whole list is current) or LOADER (no list could be
+    learnt: ask the loader, as the engine did before). A name missing from
+    the list, or a request for the whole list, first compares a signature of
+    the module directories (stat calls only) with the one taken when the
+    list was learnt: a module added or rewritten (saltutil.sync_modules)
+    changes it, and the list is learnt again and the loader cleared, so
+    the new or changed module is imported afresh when it is used.
+
+    A plain mapping instead of a loader (unit tests) is its own list.
+    """
+
+    def __init__(self, funcs, opts):
+        self._funcs = funcs
+        self._opts = opts
+        self._lazy = isinstance(funcs, salt.loader.lazy.LazyLoader)
+        self.names = None if self._lazy else funcs  # a set-like of names
+        self._sorted = None
+        self._missing = None  # what missing_fun_string reads, from the child
+        self._signature = None
+        self._child = None  # a _Child while one lists
+        self._standins = {}
+        self.failed = None  # why the last listing failed, or None
+        self.listings = 0  # lists learnt so far
+
+    # -- serve loop API --
+
+    def begin(self):
+        if self._lazy:
+            self._spawn()
+
+    def verdict(self, fun):
+        if not self._lazy:
+            return READY if fun is None else KNOWN if fun in self.names else UNKNOWN
+        if self.names is not None and fun is not None and fun not in LISTED and fun in self.names:
+            return KNOWN
+        if self._child is not None:
+            return WAIT
+        if self._signature != _signature(self._funcs.module_dirs):
+            self._spawn()  # modules changed (or the last listing failed and they changed since)
+            return WAIT if self._child is not None else LOADER
+        if self.names is None:
+            return LOADER  # the listing failed: the loader answers, as before
+        if fun is None:
+            return READY
+        return KNOWN if fun in self.names else UNKNOWN
+
+    def fileno(self):
+        return self._child.proc.stdout.fileno() if self._child is not None else None
+
+    def deadline(self):
+        return self._child.deadline if self._child is not None else None
+
+    def read(self):
+        """The child's output is readable: True once it has ended (listed or failed)."""
+        child = self._child
+        chunk = os.read(child.proc.stdout.fileno(), 1 << 16)
+        if chunk:
+            child.out += chunk
+            return False
+        self._child = None
+        try:
+            rc = child.proc.wait(30)
+            if rc != 0:
+                child.err.seek(0)
+                tail = child.err.read()[-1500:].decode(errors="replace").strip()
+                raise RuntimeError(f"exit status {rc}: {tail}")
+            self._learn(salt.utils.msgpack.unpackb(bytes(child.out), raw=False), child.signature)
+        except Exception as exc:  # pylint: disable=broad-except
+            self._fail(f"{type(exc).__name__}: {exc}", child.proc)
+        finally:
+            child.close()
+        return True
+
+    def expire(self, now):
+        """Kill a child past its deadline; True when one was."""
+        child = self._child
+        if child is None or child.deadline > now:
+            return False
+        self._child = None
+        child.close()
+        self._fail(f"no list after {LIST_TIMEOUT_S} s", child.proc)
+        return True
+
+    def close(self):
+        child, self._child = self._child, None
+        if child is not None:
+            child.close()
+
+    # -- answers --
+
+    def sorted_names(self):
+        if not self._lazy:
+            return sorted(self.names)
+        if self._sorted is None:
+            self._sorted = sorted(self.names)
+        return self._sorted
+
+    def missing_fun_string(self, fun):
+        if self._missing is None:
+            return f"'{fun}' is not available."
+        # Salt's own method (its wording differs between releases), on what
+        # the child's loader knew once it had loaded everything.
+        return type(self._funcs).missing_fun_string(self._missing, fun)
+
+    def standin(self, fun):
+        """The function that answers FUN from the list (sys.list_*), or None."""
+        return self._standins.get(fun) if self._lazy else None
+
+    # -- internals --
+
+    def _spawn(self):
+        signature = _signature(self._funcs.module_dirs)
+        try:
+            self._child = _Child({"opts": dict(self._opts), "path": list(sys.path)}, signature)
+        except Exception as exc:  # pylint: disable=broad-except
+            self._fail(f"cannot start it: {type(exc).__name__}: {exc}")
+            return
+        log.debug("saltgw_executor: listing the functions in child process %d", self._child.proc.pid)
+
+    def _learn(self, listing, signature):
+        first = self.names is None and self.listings == 0
+        self.names = frozenset(listing["names"])
+        self._sorted = None
+        self._missing = _LoaderSnapshot(listing)
+        self._standins = _list_standins(self.names)
+        self._signature = signature
+        self.failed = None
+        self.listings += 1
+        if not first:
+            # Modules changed: forget the loaded ones, so a rewritten module
+            # is imported again (a function the loader does not find in a
+            # module it has loaded would make it import every other one).
+            self._funcs.clear()
+            clear = getattr(salt.utils.args.get_function_argspec, "cache_clear", None)
+            if clear:
+                clear()
+        log.info("saltgw_executor: %d functions listed by a child process", len(self.names))
+
+    def _fail(self, why, proc=None):
+        self.names = None
+        self._standins = {}
+        self._signature = _signature(self._funcs.module_dirs)  # retried when modules change
+        self.failed = why
+        log.warning("saltgw_executor: could not list the functions in a child process%s: %s; "
+                    "asking the loader instead (it imports every module)",
+                    f" ({proc.pid})" if proc else "", why)
+
+
+class _Child:
+    """The listing child process: its input in a temporary file (writing
+    it never blocks the serve loop), its output read by the serve loop."""
+
+    def __init__(self, job, signature):
+        self.signature = signature
+        self.out = bytearray()
+        self.deadline = time.monotonic() + LIST_TIMEOUT_S
+        self.err = tempfile.TemporaryFile()
+        with tempfile.TemporaryFile() as payload:
+            pickle.dump(job, payload)
+            payload.seek(0)
+            try:
+                self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--list-functions"],
+                                             stdin=payload, stdout=subprocess.PIPE, stderr=self.err)
+            except BaseException:
+                self.err.close()
+                raise
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+        self.err.close()
+
+
+class _LoaderSnapshot:
+    """What LazyLoader.missing_fun_string reads, as the child's loader had it."""
+
+    def __init__(self, listing):
+        self.loaded_modules = set(listing["loaded_modules"])
+        self.missing_modules = dict(listing["missing_modules"])
+        self.missing_virtualnames = {k: list(v) for k, v in listing["missing_virtualnames"].items()}
+
+
+def _signature(dirs):
+    """A value that changes when a module file in DIRS is added, removed or
+    rewritten. Salt's own module folder counts by its own mtime only (Salt
+    is upgraded with a minion restart); the others by every entry."""
+    base = os.path.dirname(salt.__file__) + os.sep
+    sig = []
+    for d in dirs:
+        try:
+            entry = [d, os.stat(d).st_mtime_ns]
+            if not d.startswith(base):
+                with os.scandir(d) as it:
+                    for e in it:
+                        st = e.stat()
+                        entry.append((e.name, st.st_mtime_ns, st.st_size))
+                entry[2:] = sorted(entry[2:])
+        except OSError:
+            entry = [d, None]
+        sig.append(tuple(entry))
+    return tuple(sig)
+
+
+def _list_standins(names):
+    """sys.list_functions and sys.list_modules answered from NAMES, as Salt's
+    own (salt/modules/sysmod.py) answer from __salt__ once it is all loaded."""
+    ordered = sorted(names)
+
+    def matching(pattern):
+        if "*" in pattern or "." in pattern:
+            return fnmatch.filter(ordered, pattern)
+        return [n for n in ordered if n.startswith(pattern + ".")]
+
+    def list_functions(*args, **kwargs):  # pylint: disable=unused-argument
+        if not args:
+            return list(ordered)
+        return sorted({n for a in args for n in matching(a)})
+
+    def list_modules(*args):
+        if not args:
+            return sorted({n.split(".")[0] for n in ordered})
+        found = set()
+        for a in args:
+            if "*" in a:
+                found.update(n.split(".")[0] for n in fnmatch.filter(ordered, a))
+            elif any(n.split(".")[0] == a for n in ordered):
+                found.add(a)
+        return sorted(found)
+
+    return {"sys.list_functions": list_functions, "sys.list_modules": list_modules}
+
+
+def _list_main():
+    """The child: load every execution module as the minion would, write
+    what was found (msgpack) on stdout and exit without tearing down."""
+    with contextlib.suppress(OSError):
+        os.nice(10)  # the serving minion comes first
+    job = pickle.load(sys.stdin.buffer)
+    sys.path[:] = job["path"]
+    logging.basicConfig(level=logging.CRITICAL)
+    import salt.loader
+
+    opts = job["opts"]
+    funcs = salt.loader.minion_mods(opts, utils=salt.loader.utils(opts))
+    names = sorted(funcs)
+
+    def why(reason):
+        return None if reason is None else str(reason)
+
+    listing = {"names": names, "loaded_modules": sorted(funcs.loaded_modules),
+               "missing_modules": {k: why(v) for k, v in funcs.missing_modules.items()},
+               "missing_virtualnames": {k: [why(r) for r in v] for k, v in
+                                        getattr(funcs, "missing_virtualnames", {}).items()}}
+    sys.stdout.buffer.write(salt.payload.dumps(listing, use_bin_type=True))
+    sys.stdout.buffer.flush()
+    os._exit(0)
 
 
 def _drain(sock):
@@ -461,59 +879,68 @@ def _install_argspec_cache():
     salt.utils.args.get_function_argspec, which builds a new namedtuple class
     and inspect.signature on every call: about a third of the engine's time
     for a test.ping. The answer depends only on the function, so it is kept
-    per function object (a module refresh loads new objects, which miss).
-    Callers get their own copy of the list inside.
+    per function object, held weakly: a state run loads its own modules and
+    calls their functions through here, and the cache must not keep those
+    modules alive after the run (a module refresh loads new objects, which
+    miss). Callers get their own copy of the list inside.
     """
+    import weakref
+
     import salt.utils.args
 
     original = salt.utils.args.get_function_argspec
     if getattr(original, "_saltgw_cache", False):
         return
-    cache = {}
+    cache = weakref.WeakKeyDictionary()  # function -> {is_class_method: spec}
     lock = threading.Lock()
 
     def get_function_argspec(func, is_class_method=None):
         target = func
         while hasattr(target, "__wrapped__"):
             target = target.__wrapped__
+        flag = bool(is_class_method)
         try:
-            key = (target, bool(is_class_method))
-            hash(key)
-        except TypeError:  # an unhashable callable: no caching
+            with lock:
+                spec = cache.get(target, {}).get(flag)
+        except TypeError:  # not hashable or no weak reference: no caching
             return original(func, is_class_method=is_class_method)
-        spec = cache.get(key)
         if spec is None:
             spec = original(func, is_class_method=is_class_method)
             with lock:
-                if len(cache) > 4096:
-                    cache.clear()
-                cache[key] = spec
+                cache.setdefault(target, {})[flag] = spec
         return spec._replace(args=list(spec.args))
 
+    def cache_clear():  # after a module refresh
+        with lock:
+            cache.clear()
+
     get_function_argspec._saltgw_cache = True
+    get_function_argspec.cache_clear = cache_clear
+    get_function_argspec.cache_size = lambda: len(cache)
     salt.utils.args.get_function_argspec = get_function_argspec
 
 
-def _execute(req, progress_sink=None):
+def _execute(req, progress_sink=None, func=None):
     """Run one request in this thread; return its reply.
 
+    FUNC, when given, runs instead of __salt__[fun] (the list stand-ins).
     When the request asked for progress ("progress": true), each finished
     state of the job is passed to progress_sink (a callable taking the
     message map) before this returns, and the reply carries "progress_sent",
     how many were passed on.
     """
-    if req["op"] == "functions":
+    if req["op"] == "functions":  # only when no list could be learnt
         return {"id": req.get("id"), "functions": sorted(__salt__)}
     fun = req["fun"]
     begin = time.monotonic()
-    if fun not in __salt__:
+    if func is None and fun not in __salt__:
         loader = _loader(__salt__)
         missing = getattr(loader, "missing_fun_string", None)
         ret = missing(fun) if missing else f"'{fun}' is not available."
         return _run_reply(req, ret, RETCODE_FAILED, time.monotonic() - begin)
     try:
         with _job_context(__salt__) as context:
-            func = __salt__[fun]
+            func = func or __salt__[fun]
             # The minion's own argument handling: "k=v" strings, kwargs, and
             # __pub_* only for functions that take **kwargs.
             args = list(req["arg"])
@@ -625,3 +1052,7 @@ class _PerThreadRetcode(dict):
         if key not in self:
             self[key] = default
         return self[key]
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--list-functions"]:
+    _list_main()
