@@ -16,6 +16,9 @@ import os
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wakeups as wakeups_script  # noqa: E402
+
 
 def pss_kb(pid):
     """PSS of one process in kB (0 when it is gone)."""
@@ -68,19 +71,9 @@ def minion_pss_kb(pgid, without=()):
 
 
 def ctx_switches(pid):
-    """Voluntary + involuntary context switches of every thread of PID so far."""
-    total = 0
-    try:
-        tids = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return 0
-    for tid in tids:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/status") as f:
-                total += sum(int(line.split()[1]) for line in f if "ctxt_switches" in line)
-        except OSError:
-            pass  # a thread that ended meanwhile
-    return total
+    """Voluntary + involuntary context switches of every thread of PID so far
+    (bench/wakeups.py reads them)."""
+    return sum(n for _, n in wakeups_script.snapshot(pid).values())
 
 
 def wakeups(pids, seconds):
