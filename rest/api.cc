@@ -11,6 +11,7 @@
 
 #include "rest/error_map.h"
 #include "rest/json.h"
+#include "rest/json_body.h"
 #include "rest/log_file.h"
 #include "rest/ui_assets.h"
 #include "salt_args/cli_args.h"
@@ -354,7 +355,9 @@ void LocalApi::run_job(JobRequest job, Responder respond, std::shared_ptr<void> 
       r = error_response(shared.error());
     } else if (const auto& result = shared.value();
                json_size_estimate(result->ret, kStreamedBodyBytes) >= kStreamedBodyBytes) {
-      r.json = std::shared_ptr<const Value>(result, &result->ret);  // encoded as it is sent; shared with the store
+      // Encoded as it is sent, from the value shared with the store (a large
+      // engine result: transcoded from its msgpack, never decoded).
+      r.body_source = std::make_shared<JsonBody>(std::shared_ptr<const Value>(result, &result->ret));
     } else {
       r = json_response(200, result->ret);
     }
@@ -495,7 +498,16 @@ struct NdjsonJob {
   void finish(const Map& last) {
     std::lock_guard<std::mutex> lock(mu);
     flush_dropped_locked();
-    stream->write(line(last));  // the job went on to its end even if nobody listens
+    // The job went on to its end even if nobody listens. A large result line
+    // is queued in pieces, so its whole text is never one more string.
+    JsonBody body(std::make_shared<const Value>(last));
+    std::string piece;
+    for (bool more = true; more && !stream->closed();) {
+      piece.clear();
+      more = body.next(piece, 64 * 1024);
+      if (!more) piece.push_back('\n');
+      stream->write(piece);
+    }
     stream->end();
   }
 };
@@ -568,7 +580,12 @@ void LocalApi::job_get(const std::string& jid, Responder respond) {
     m["kind"] = Value(salt_ipc::error_kind_name(rec->error->kind));
     if (rec->error->detail) m["return"] = *rec->error->detail;
   }
-  HttpResponse r = json_response(200, Value(std::move(m)));
+  Value view(std::move(m));
+  HttpResponse r;
+  if (json_size_estimate(view, kStreamedBodyBytes) >= kStreamedBodyBytes)
+    r.body_source = std::make_shared<JsonBody>(std::make_shared<const Value>(std::move(view)));  // a large result
+  else
+    r = json_response(200, view);
   r.jid = jid;
   respond(std::move(r));
 }

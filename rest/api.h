@@ -43,6 +43,7 @@
 
 #include "rest/jwt.h"
 #include "rest/unit_id.h"
+#include "rest/body_source.h"
 #include "salt_ipc/event_source.h"
 #include "salt_ipc/jid.h"
 #include "salt_ipc/job.h"
@@ -69,8 +70,9 @@ struct HttpResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string file_path;  // when set: stream this file as the body
-  // When set (and body empty): a large JSON body, encoded while it is sent.
-  std::shared_ptr<const salt_ipc::Value> json;
+  // When set (and body empty): the body, made while it is sent (chunked), for
+  // example a large JSON result (rest/json_body.h).
+  std::shared_ptr<BodySource> body_source;
   std::string jid;        // for the access log
 };
 

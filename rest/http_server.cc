@@ -199,7 +199,7 @@ class PistacheReply : public Reply {
         answering_(std::make_unique<Answering>(std::move(answering))) {}
 
   void send(HttpResponse r) override {
-    if (r.json && r.body.empty() && r.file_path.empty()) return send_streamed_json(std::move(r));
+    if (r.body_source && r.body.empty() && r.file_path.empty()) return send_streamed_json(std::move(r));
     if (once_.exchange(true)) return;  // exactly one answer per request
     auto& h = writer_.headers();
     for (auto& [k, v] : cors_headers()) set_header(h, k, v);
@@ -223,18 +223,22 @@ class PistacheReply : public Reply {
     access(r.status, r.jid);
   }
 
-  // A large JSON result: chunked transfer, encoded piece by piece on a thread
-  // of its own that waits while the client is behind, so the whole text never
-  // sits in memory (only the result value and about a megabyte queued).
+  // A body made while it is sent (a large JSON result): chunked transfer,
+  // pulled piece by piece on a thread of its own that waits while the client
+  // is behind, so the whole text never sits in memory (only the result value
+  // and about a megabyte queued).
   void send_streamed_json(HttpResponse r) {
     std::vector<std::pair<std::string, std::string>> headers = r.headers;
     if (!r.jid.empty()) headers.emplace_back("X-Salt-Jid", r.jid);
-    auto s = stream(r.status, "application/json", headers);
-    std::thread([s, json = r.json] {
-      json_write_chunked(*json, [&s](std::string_view piece) {
+    auto s = stream(r.status, r.content_type, headers);
+    std::thread([s, body = std::move(r.body_source)] {
+      std::string piece;
+      for (bool more = true; more;) {
         while (s->backlog() > (1u << 20) && !s->closed()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        return s->write(piece);
-      });
+        piece.clear();
+        more = body->next(piece, 64 * 1024);
+        if (!piece.empty() && !s->write(piece)) break;
+      }
       s->end();
     }).detach();
   }

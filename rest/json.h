@@ -4,7 +4,8 @@
 // non-recursive, and bounded in nesting depth. Writing renders Bytes as text
 // when they are valid UTF-8 and otherwise replaces bad sequences with U+FFFD
 // (JSON has no bytes type; Salt's own JSON outputter behaves alike);
-// non-finite floats become null.
+// non-finite floats become null. A Packed value (value.h) is written from its
+// msgpack encoding without being decoded.
 #pragma once
 
 #include <cstdint>
@@ -30,7 +31,8 @@ std::string json_write(const Value& v);
 
 // Writes the JSON text of v in pieces of about `chunk_bytes`, calling `sink`
 // for each; stops early when sink returns false. Peak memory is one piece, not
-// the whole text: for multi-megabyte results.
+// the whole text: for multi-megabyte results. (A loop over JsonBody,
+// rest/json_body.h, which a response pulls from instead.)
 void json_write_chunked(const Value& v, const std::function<bool(std::string_view)>& sink,
                         size_t chunk_bytes = 64 * 1024);
 
