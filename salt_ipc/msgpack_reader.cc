@@ -204,9 +204,10 @@ Status msgpack_check(std::string_view in, const DecodeLimits& limits) {
       if (t.count > limits.max_elements)
         return make_error(ErrorKind::kProtocol, "malformed msgpack: too many elements in an array or map");
       if (is_key) return make_error(ErrorKind::kProtocol, "msgpack map key of unsupported type");
-      // msgpack-c refuses to open a non-empty container beyond max_depth.
+      // msgpack-c refuses to open a container (even an empty one) inside
+      // max_depth others.
+      if (open.size() + 1 > limits.max_depth) return make_error(ErrorKind::kProtocol, "msgpack nesting too deep");
       if (t.count > 0) {
-        if (open.size() + 1 > limits.max_depth) return make_error(ErrorKind::kProtocol, "msgpack nesting too deep");
         open.push_back({t.type == MsgpackToken::kMap ? 2 * uint64_t{t.count} : t.count, t.type == MsgpackToken::kMap});
       }
     } else if (is_key && t.type == MsgpackToken::kExt) {
