@@ -498,17 +498,27 @@ struct NdjsonJob {
   void finish(const Map& last) {
     std::lock_guard<std::mutex> lock(mu);
     flush_dropped_locked();
-    // The job went on to its end even if nobody listens. A large result line
-    // is queued in pieces, so its whole text is never one more string.
-    JsonBody body(std::make_shared<const Value>(last));
-    std::string piece;
-    for (bool more = true; more && !stream->closed();) {
-      piece.clear();
-      more = body.next(piece, 64 * 1024);
-      if (!more) piece.push_back('\n');
-      stream->write(piece);
+    Value result_line(last);
+    if (json_size_estimate(result_line, kStreamedBodyBytes) < kStreamedBodyBytes) {
+      stream->write(line(last));  // the job went on to its end even if nobody listens
+      stream->end();
+      return;
     }
-    stream->end();
+    // A large result: its line is pulled piece by piece on a thread of its
+    // own that waits while the client is behind (as a large synchronous
+    // answer is sent, http_server.cc), so its text never sits whole in memory.
+    auto body = std::make_shared<JsonBody>(std::make_shared<const Value>(std::move(result_line)));
+    std::thread([s = stream, body] {
+      std::string piece;
+      for (bool more = true; more && !s->closed();) {
+        while (s->backlog() > (1u << 20) && !s->closed()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        piece.clear();
+        more = body->next(piece, 64 * 1024);
+        if (!more) piece.push_back('\n');
+        s->write(piece);
+      }
+      s->end();
+    }).detach();
   }
 };
 

@@ -85,10 +85,13 @@ def test_sync_answer_is_byte_for_byte_and_peak_memory_stays_near_the_result(engi
     i = body.index(b',"return":') + len(b',"return":')
     assert hashlib.sha256(body[i:i + len(EXPECTED)]).hexdigest() == EXPECTED_SHA
     assert body[i + len(EXPECTED):].startswith(b',"started":"')
+    growth = (vm_hwm_kb(g.proc.pid) - before) * 1024  # the jobs route streams it too (10x before)
+    assert growth <= 1.5 * SIZE, f"peak RSS grew by {growth / 1e6:.1f} MB with the jobs route"
 
 
 def test_ndjson_result_line_is_byte_for_byte(engine_gw):
     g = engine_gw
+    before = vm_hwm_kb(g.proc.pid)
     r = requests.post(f"{g.url}/dongle/{g.unit_id}/execute/?stream=1", json=BODY, stream=True, timeout=300)
     assert r.status_code == 200
     assert r.headers["Content-Type"] == "application/x-ndjson"
@@ -101,6 +104,8 @@ def test_ndjson_result_line_is_byte_for_byte(engine_gw):
             b',"success":true,"type":"result"}')
     assert len(last) == len(want)
     assert hashlib.sha256(last).hexdigest() == hashlib.sha256(want).hexdigest()
+    growth = (vm_hwm_kb(g.proc.pid) - before) * 1024  # the line is pulled as the client reads (10x before)
+    assert growth <= 1.5 * SIZE, f"peak RSS grew by {growth / 1e6:.1f} MB for the NDJSON stream"
 
 
 def wait_async_ready(g):
