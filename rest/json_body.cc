@@ -6,13 +6,11 @@
 #include <algorithm>
 #include <cmath>
 
-#include "salt_ipc/msgpack_reader.h"
 
 namespace saltgw::rest {
 
 using salt_ipc::List;
 using salt_ipc::Map;
-using salt_ipc::MsgpackToken;
 using salt_ipc::Value;
 
 namespace {
@@ -102,20 +100,16 @@ void json_double(double d, std::string& out) {
 }
 
 struct JsonBody::Frame {
-  enum Kind { kList, kMap, kPackedArray, kPackedMap } kind;
+  enum Kind { kList, kMap, kPacked } kind;
   bool first = true;
   // kList, kMap
   const List* list = nullptr;
-  size_t index = 0;  // also kPackedMap: the next key
+  size_t index = 0;
   const Map* map = nullptr;
   Map::const_iterator it;
   const Value* pending = nullptr;  // a map's value, after its key
-  // kPackedArray, kPackedMap
-  std::string_view in;
-  size_t off = 0;                 // kPackedArray: the next element
-  uint32_t left = 0;              // kPackedArray: elements still to write
-  std::vector<std::pair<std::string, size_t>> keys;  // kPackedMap: sorted keys, their values' offsets
-  size_t pending_off = SIZE_MAX;  // kPackedMap: a value, after its key
+  // kPacked: the whole packed value, item by item
+  std::unique_ptr<salt_ipc::PackedCursor> cursor;
 };
 
 JsonBody::JsonBody(std::shared_ptr<const Value> value) : root_(std::move(value)) {}
@@ -159,7 +153,12 @@ void JsonBody::continue_string(std::string& out, size_t limit) {
 }
 
 void JsonBody::begin(const Value& v, std::string& out) {
-  if (const salt_ipc::Packed* p = v.packed()) return begin_packed(p->msgpack(), 0, out);
+  if (const salt_ipc::Packed* p = v.packed()) {
+    Frame f{Frame::kPacked};
+    f.cursor = std::make_unique<salt_ipc::PackedCursor>(*p);
+    stack_.push_back(std::move(f));
+    return;
+  }
   switch (v.kind()) {
     case Value::kNull: out.append("null"); return;
     case Value::kBool: out.append(v.as_bool() ? "true" : "false"); return;
@@ -183,53 +182,6 @@ void JsonBody::begin(const Value& v, std::string& out) {
       return;
     }
     case Value::kPacked: return;  // not a kind() answer
-  }
-}
-
-void JsonBody::begin_packed(std::string_view in, size_t off, std::string& out) {
-  MsgpackToken t;
-  if (!salt_ipc::read_token(in, off, t)) {  // checked when packed: cannot happen
-    out.append("null");
-    return;
-  }
-  switch (t.type) {
-    case MsgpackToken::kNil: out.append("null"); return;
-    case MsgpackToken::kBool: out.append(t.b ? "true" : "false"); return;
-    case MsgpackToken::kInt: out.append(std::to_string(t.i)); return;
-    case MsgpackToken::kUint: json_double(static_cast<double>(t.u), out); return;
-    case MsgpackToken::kDouble: json_double(t.d, out); return;
-    case MsgpackToken::kStr:
-    case MsgpackToken::kBin:
-    case MsgpackToken::kExt: return start_string(t.data, false);
-    case MsgpackToken::kArray: {
-      out.push_back('[');
-      Frame f{Frame::kPackedArray};
-      f.in = in;
-      f.off = off;
-      f.left = t.count;
-      stack_.push_back(std::move(f));
-      return;
-    }
-    case MsgpackToken::kMap: {
-      out.push_back('{');
-      Frame f{Frame::kPackedMap};
-      f.in = in;
-      // The decoded map's order: keys sorted, the last of repeated keys wins.
-      std::vector<std::pair<std::string, size_t>> all;
-      all.reserve(t.count);
-      for (uint32_t i = 0; i < t.count && off != SIZE_MAX; ++i) {
-        MsgpackToken k;
-        std::string name;
-        if (!salt_ipc::read_token(in, off, k) || !salt_ipc::msgpack_key_string(k, name)) break;
-        all.emplace_back(std::move(name), off);
-        off = salt_ipc::msgpack_skip(in, off);
-      }
-      std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-      for (size_t i = 0; i < all.size(); ++i)
-        if (i + 1 == all.size() || all[i + 1].first != all[i].first) f.keys.push_back(std::move(all[i]));
-      stack_.push_back(std::move(f));
-      return;
-    }
   }
 }
 
@@ -257,35 +209,33 @@ void JsonBody::step(std::string& out) {
       ++f.it;
       return;
     }
-    case Frame::kPackedArray: {
-      if (f.left == 0) break;
-      if (!f.first) out.push_back(',');
-      f.first = false;
-      f.left--;
-      size_t at = f.off;
-      std::string_view in = f.in;
-      f.off = salt_ipc::msgpack_skip(in, at);
-      return begin_packed(in, at, out);
-    }
-    case Frame::kPackedMap: {
-      if (f.pending_off != SIZE_MAX) {
-        size_t at = f.pending_off;
-        std::string_view in = f.in;
-        f.pending_off = SIZE_MAX;
-        return begin_packed(in, at, out);
-      }
-      if (f.index == f.keys.size()) break;
-      if (!f.first) out.push_back(',');
-      f.first = false;
-      key_ = std::move(f.keys[f.index].first);
-      f.pending_off = f.keys[f.index].second;
-      f.index++;
-      start_string(key_, true);
-      return;
-    }
+    case Frame::kPacked: return step_packed(*f.cursor, out);
   }
-  out.push_back(f.kind == Frame::kList || f.kind == Frame::kPackedArray ? ']' : '}');
+  out.push_back(f.kind == Frame::kList ? ']' : '}');
   stack_.pop_back();
+}
+
+void JsonBody::step_packed(salt_ipc::PackedCursor& cursor, std::string& out) {
+  using Item = salt_ipc::PackedCursor::Item;
+  Item it;
+  if (!cursor.next(it)) {
+    stack_.pop_back();  // the packed value is written
+    return;
+  }
+  if (it.follows_sibling) out.push_back(',');
+  switch (it.type) {
+    case Item::kNull: out.append("null"); return;
+    case Item::kBool: out.append(it.b ? "true" : "false"); return;
+    case Item::kInt: out.append(std::to_string(it.i)); return;
+    case Item::kDouble: json_double(it.d, out); return;
+    case Item::kString:
+    case Item::kBytes: return start_string(it.text, false);
+    case Item::kKey: return start_string(it.text, true);  // valid until the cursor moves on: after the key is out
+    case Item::kListStart: out.push_back('['); return;
+    case Item::kListEnd: out.push_back(']'); return;
+    case Item::kMapStart: out.push_back('{'); return;
+    case Item::kMapEnd: out.push_back('}'); return;
+  }
 }
 
 }  // namespace saltgw::rest

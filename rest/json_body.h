@@ -3,14 +3,15 @@
 // The output is byte for byte json_write(value) (rest/json.h): same escapes,
 // same number formatting, U+FFFD for invalid UTF-8, null for non-finite
 // floats, map keys in sorted order. Packed parts of the value (value.h: a
-// large job result still in its msgpack encoding) are transcoded from msgpack
-// to JSON in place, as the decoded value would be written (keys converted,
-// sorted, the last of repeated keys kept), without decoding them.
+// large job result still in the encoding it came in) are written item by item
+// from salt_ipc::PackedCursor, as their decoded value would be, without
+// decoding them: the transcoding from the engine's msgpack to the client's
+// JSON (rest/ itself reads no msgpack).
 //
-// Resumable and non-recursive: an explicit stack of open lists/maps, and a
-// position in the string being written, so a 20 MB string goes out in pieces
-// of about `max` bytes. Memory: the stack, plus for each open packed map its
-// keys (sorted) with their values' offsets.
+// Resumable and non-recursive: an explicit stack of open lists/maps (and
+// cursors), and a position in the string being written, so a 20 MB string
+// goes out in pieces of about `max` bytes (a number or one escaped character
+// is never split). Memory: the stacks, plus for each open packed map its keys.
 #pragma once
 
 #include <memory>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "rest/body_source.h"
+#include "salt_ipc/packed_cursor.h"
 #include "salt_ipc/value.h"
 
 namespace saltgw::rest {
@@ -33,7 +35,7 @@ class JsonBody : public BodySource {
  private:
   struct Frame;
   void begin(const salt_ipc::Value& v, std::string& out);
-  void begin_packed(std::string_view in, size_t off, std::string& out);
+  void step_packed(salt_ipc::PackedCursor& cursor, std::string& out);
   void step(std::string& out);
   void start_string(std::string_view s, bool key);
   void continue_string(std::string& out, size_t limit);
