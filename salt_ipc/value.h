@@ -13,13 +13,15 @@
 // encoding, as received (a large job result, kept in the message it came in
 // without copying). It behaves as the value it encodes: is_*() peek at its
 // type, and the accessors decode it on first use (once, kept, thread-safe).
-// Code that writes it out (rest/json_body.h: JSON piece by piece; contains_string;
-// approx_bytes) reads the encoding in place and never decodes it, so a large
-// result costs about its own size for as long as it is kept.
+// What a large result goes through reads the encoding in place and never
+// decodes it: salt_ipc/packed_cursor.h (which rest/json_body.h writes out as
+// JSON piece by piece), contains_string, approx_bytes, copies (which share
+// it). So a large result costs about its own size for as long as it is kept.
+// Made by salt_ipc/msgpack_codec.h (msgpack_decode_shared, make_packed).
 #pragma once
 
-#include <cstdint>
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
