@@ -41,9 +41,9 @@
 #include <utility>
 #include <vector>
 
+#include "rest/body_source.h"
 #include "rest/jwt.h"
 #include "rest/unit_id.h"
-#include "rest/body_source.h"
 #include "salt_ipc/event_source.h"
 #include "salt_ipc/jid.h"
 #include "salt_ipc/job.h"
