@@ -50,11 +50,13 @@ bool fixed(std::string_view in, size_t& pos, size_t n, uint64_t& v) {
   return true;
 }
 
+bool read_marked(unsigned char c, std::string_view in, size_t& pos, MsgpackToken& t);
+
+// One token at `pos` (advanced past it; unchanged by the caller on failure).
 bool read_at(std::string_view in, size_t& pos, MsgpackToken& t) {
   if (pos >= in.size()) return false;
   unsigned char c = static_cast<unsigned char>(in[pos++]);
   t = MsgpackToken{};
-  uint64_t v = 0;
   if (c <= 0x7f) {
     t.type = MsgpackToken::kInt;
     t.i = c;
@@ -78,6 +80,12 @@ bool read_at(std::string_view in, size_t& pos, MsgpackToken& t) {
     pos += len;
     return true;
   }
+  return read_marked(c, in, pos, t);
+}
+
+// The formats from 0xc0 to 0xdf: a marker byte, then sizes or data.
+bool read_marked(unsigned char c, std::string_view in, size_t& pos, MsgpackToken& t) {
+  uint64_t v = 0;
   switch (c) {
     case 0xc0: t.type = MsgpackToken::kNil; return true;
     case 0xc2: t.type = MsgpackToken::kBool; t.b = false; return true;
