@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "gateway/logging.h"
+
 namespace saltgw::gateway {
 
 using salt_ipc::ErrorKind;
@@ -113,7 +115,7 @@ salt_ipc::Status validate(const Config& c) {
     return bad("keepalive_timeout_seconds", "must be between 5 and 86400");
   if (!(c.body_timeout_s >= c.header_timeout_s && c.body_timeout_s <= 3600))
     return bad("body_timeout_seconds", "must be between header_timeout_seconds and 3600");
-  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warning" && c.log_level != "error")
+  if (!parse_log_level(c.log_level))
     return bad("log_level", "must be debug, info, warning or error");
   return salt_ipc::Ok{};
 }

@@ -9,12 +9,15 @@
 #include <thread>
 #include <ctime>
 
+#include "rest/api_error.h"
 #include "rest/error_map.h"
+#include "rest/routes.h"
 #include "rest/json.h"
 #include "rest/json_body.h"
 #include "rest/log_file.h"
 #include "rest/ui_assets.h"
 #include "salt_args/cli_args.h"
+#include "salt_ipc/job_control.h"
 
 namespace saltgw::rest {
 
@@ -29,19 +32,27 @@ using salt_ipc::Result;
 
 namespace {
 
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> segs;
-  size_t i = 0;
-  while (i < path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    if (j > i) segs.push_back(path.substr(i, j - i));
-    i = j + 1;
-  }
-  return segs;
+HttpResponse json_response(int status, const Value& v);
+std::string iso_time(std::chrono::system_clock::time_point t);
+
+Value device_entry(const UnitId& unit) {
+  return Value(Map{{"unit_id", Value(unit.display())}, {"display", Value("Local device")}});
 }
 
-std::string iso_time(std::chrono::system_clock::time_point t);
+Error shutting_down() { return make_error(ErrorKind::kCancelled, "saltgw is shutting down; try again shortly"); }
+
+// CORS preflight: 204 with what the route allows.
+HttpResponse preflight(const RouteMatch& route, const HttpRequest& req) {
+  HttpResponse r;
+  r.status = 204;
+  r.content_type.clear();
+  r.headers.emplace_back("Allow", route.allow());
+  r.headers.emplace_back("Access-Control-Allow-Methods", route.allow());
+  r.headers.emplace_back("Access-Control-Allow-Headers",
+                         req.request_headers.empty() ? "Content-Type, Authorization, Accept" : req.request_headers);
+  r.headers.emplace_back("Access-Control-Max-Age", "600");
+  return r;
+}
 
 // The last `tail` bytes of a log file, shown inline as text.
 HttpResponse log_tail(const std::string& path, const std::string& tail) {
@@ -49,16 +60,44 @@ HttpResponse log_tail(const std::string& path, const std::string& tail) {
   bool digits = !tail.empty() && tail.size() <= 9 && tail.find_first_not_of("0123456789") == std::string::npos;
   if (digits) bytes = std::stoull(tail);
   if (!digits || bytes < 1 || bytes > 16u * 1024 * 1024)
-    return LocalApi::error_response(400, "'tail' must be a number of bytes from 1 to 16777216");
+    return error_response(ApiError(ErrorKind::kInvalidArgument, "'tail' must be a number of bytes from 1 to 16777216"));
   uint64_t size = 0;
   auto data = read_log_tail(path, bytes, &size);
-  if (!data) return LocalApi::error_response(data.error());
+  if (!data) return error_response(data.error());
   HttpResponse r;
   r.content_type = "text/plain; charset=utf-8";
   r.headers.emplace_back("X-Log-Size", std::to_string(size));
   r.headers.emplace_back("Cache-Control", "no-store");
   r.body = std::move(data).value();
   return r;
+}
+
+// GET /download_log/?file=NAME[&tail=BYTES]: the file as an attachment, or its tail.
+HttpResponse download_log(const HttpRequest& req, const std::string& log_root) {
+  auto it = req.query.find("file");
+  if (it == req.query.end())
+    return error_response(ApiError(ErrorKind::kInvalidArgument, "missing query parameter 'file', e.g. /download_log/?file=syslog"));
+  auto path = resolve_log_file(log_root, it->second);
+  if (!path) return error_response(path.error());
+  if (auto tail = req.query.find("tail"); tail != req.query.end()) return log_tail(path.value(), tail->second);
+  HttpResponse r;
+  r.content_type = "application/octet-stream";
+  r.file_path = path.value();
+  std::string base = it->second.substr(it->second.find_last_of('/') + 1);
+  std::string safe;
+  for (char c : base) safe.push_back((c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) ? '_' : c);
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + safe + "\"");
+  return r;
+}
+
+// GET /logs/: the files /download_log/ serves.
+HttpResponse log_list(const std::string& log_root) {
+  List files;
+  for (const auto& f : list_log_files(log_root))
+    files.push_back(Value(Map{{"name", Value(f.name)},
+                              {"size", Value(static_cast<int64_t>(f.size))},
+                              {"modified", Value(iso_time(std::chrono::system_clock::from_time_t(f.modified)))}}));
+  return json_response(200, Value(std::move(files)));
 }
 
 HttpResponse json_response(int status, const Value& v) {
@@ -120,22 +159,10 @@ bool function_allowed(const std::string& fun, const std::vector<std::string>& al
 
 }  // namespace
 
-
+HttpResponse LocalApi::error_response(const ApiError& error) { return rest::error_response(error); }
 
 HttpResponse LocalApi::error_response(int status, std::string_view message) {
-  HttpResponse r;
-  r.status = status;
-  r.body = json_error_body(message);
-  return r;
-}
-
-HttpResponse LocalApi::error_response(const Error& error) {
-  HttpError he = http_error_for(error.kind);
-  Map body{{"error", Value(error.message)}, {"kind", Value(salt_ipc::error_kind_name(error.kind))}};
-  if (error.detail) body["return"] = *error.detail;
-  HttpResponse r = json_response(he.status, Value(std::move(body)));
-  if (he.retry_after_s > 0) r.headers.emplace_back("Retry-After", std::to_string(he.retry_after_s));
-  return r;
+  return rest::error_response(ApiError::for_status(status, std::string(message)));
 }
 
 bool LocalApi::authorized(const HttpRequest& req) const {
@@ -151,135 +178,83 @@ bool LocalApi::authorized(const HttpRequest& req) const {
 }
 
 void LocalApi::handle(const HttpRequest& req, std::shared_ptr<Reply> reply) {
+  if (auto page = ui_response(req)) return reply->send(std::move(*page));  // the configuration page
+  auto route = match_route(req.path);
+  if (!route)
+    return reply->send(error_response(ApiError(ErrorKind::kNotFound, "404 Not Found: no route for " + req.path.substr(0, 200))));
+  if (req.method == "OPTIONS") return reply->send(preflight(*route, req));
+  if (auto refused = refusal(req, *route)) return reply->send(error_response(*refused));
+  serve(*route, req, std::move(reply));
+}
+
+std::optional<ApiError> LocalApi::refusal(const HttpRequest& req, const RouteMatch& route) const {
+  if (!route.serves(req.method))
+    return ApiError(HttpKind::kMethodNotAllowed,
+                    "405 Method Not Allowed: " + req.method + " is not allowed here; use " + route.allow())
+        .with_header("Allow", route.allow());
+  if (!route.open() && !authorized(req))
+    return ApiError(HttpKind::kUnauthorized,
+                    "authentication required: send 'Authorization: Bearer <token>' with a token from POST /auth/login/")
+        .with_header("WWW-Authenticate", "Bearer");
+  if (route.unit.empty()) return std::nullopt;
+  switch (unit_id_.match(route.unit)) {
+    case UnitIdMatch::kMatch: return std::nullopt;
+    case UnitIdMatch::kMalformed:
+      return ApiError(ErrorKind::kNotFound, "404 Not Found: '" + route.unit.substr(0, 100) + "' is not a unit id");
+    case UnitIdMatch::kMismatch:
+      return ApiError(HttpKind::kUnauthorized, "unit_id does not match the id configured on this device");
+  }
+  return std::nullopt;
+}
+
+void LocalApi::serve(const RouteMatch& route, const HttpRequest& req, std::shared_ptr<Reply> reply) {
   Responder respond = [reply](HttpResponse r) { reply->send(std::move(r)); };
-  if (auto page = ui_response(req)) return respond(std::move(*page));  // the configuration page
-  auto segs = split_path(req.path);
-  enum class Route { kNone, kRoot, kLogin, kDevices, kLog, kExecute, kExecuteRaw, kApn, kJob, kEvents, kLogs, kInfo } route = Route::kNone;
-  std::string jid;
-  std::vector<std::string> allowed;
-  std::string unit;
-  if (segs.empty()) route = Route::kRoot, allowed = {"GET"};
-  else if (segs.size() == 2 && segs[0] == "auth" && segs[1] == "login") route = Route::kLogin, allowed = {"POST"};
-  else if (segs.size() == 2 && segs[0] == "dongle" && segs[1] == "devices") route = Route::kDevices, allowed = {"GET"};
-  else if (segs.size() == 1 && segs[0] == "download_log") route = Route::kLog, allowed = {"GET"};
-  else if (segs.size() == 1 && segs[0] == "logs") route = Route::kLogs, allowed = {"GET"};
-  else if (segs.size() == 1 && segs[0] == "info") route = Route::kInfo, allowed = {"GET"};
-  else if (segs.size() == 3 && segs[0] == "dongle" && segs[2] == "execute") route = Route::kExecute, allowed = {"POST"}, unit = segs[1];
-  else if (segs.size() == 3 && segs[0] == "dongle" && segs[2] == "execute_raw") route = Route::kExecuteRaw, allowed = {"POST"}, unit = segs[1];
-  else if (segs.size() == 4 && segs[0] == "dongle" && segs[2] == "settings" && segs[3] == "apn") route = Route::kApn, allowed = {"GET", "PUT"}, unit = segs[1];
-  else if (segs.size() == 4 && segs[0] == "dongle" && segs[2] == "jobs") route = Route::kJob, allowed = {"GET", "DELETE"}, unit = segs[1], jid = segs[3];
-  else if (segs.size() == 3 && segs[0] == "dongle" && segs[2] == "events") route = Route::kEvents, allowed = {"GET"}, unit = segs[1];
-
-  if (route == Route::kNone)
-    return respond(error_response(404, "404 Not Found: no route for " + req.path.substr(0, 200)));
-
-  std::string allow;
-  for (const auto& m : allowed) allow += m + ", ";
-  allow += "OPTIONS";
-
-  if (req.method == "OPTIONS") {
-    HttpResponse r;
-    r.status = 204;
-    r.content_type.clear();
-    r.headers.emplace_back("Allow", allow);
-    r.headers.emplace_back("Access-Control-Allow-Methods", allow);
-    r.headers.emplace_back("Access-Control-Allow-Headers",
-                           req.request_headers.empty() ? "Content-Type, Authorization, Accept"
-                                                       : req.request_headers);
-    r.headers.emplace_back("Access-Control-Max-Age", "600");
-    return respond(std::move(r));
-  }
-  if (std::find(allowed.begin(), allowed.end(), req.method) == allowed.end()) {
-    HttpResponse r = error_response(405, "405 Method Not Allowed: " + req.method + " is not allowed here; use " + allow);
-    r.headers.emplace_back("Allow", allow);
-    return respond(std::move(r));
-  }
-
-  if (route != Route::kRoot && route != Route::kLogin && !authorized(req)) {
-    HttpResponse r = error_response(401, "authentication required: send 'Authorization: Bearer <token>' with a token from POST /auth/login/");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return respond(std::move(r));
-  }
-
-  if (!unit.empty()) {
-    switch (unit_id_.match(unit)) {
-      case UnitIdMatch::kMatch: break;
-      case UnitIdMatch::kMalformed:
-        return respond(error_response(404, "404 Not Found: '" + unit.substr(0, 100) + "' is not a unit id"));
-      case UnitIdMatch::kMismatch:
-        return respond(error_response(401, "unit_id does not match the id configured on this device"));
-    }
-  }
-
-  Map device{{"unit_id", Value(unit_id_.display())}, {"display", Value("Local device")}};
-  switch (route) {
-    case Route::kRoot:
-      return respond(json_response(200, Value(Map{{"unit_id", Value(unit_id_.display())}})));
-    case Route::kDevices:
-      return respond(json_response(200, Value(List{Value(device)})));
-    case Route::kLogin: {
-      int64_t now = static_cast<int64_t>(std::time(nullptr));
-      Map claims{{"sub", Value("local user")}, {"unit_id", Value(unit_id_.display())}, {"iat", Value(now)}};
-      Map user{{"pk", Value(0)},
-               {"username", Value("local user")},
-               {"has_devices", Value(true)},
-               {"is_local", Value(true)},
-               {"devices", Value(List{Value(device)})},
-               {"timezone", Value("UTC")}};
-      return respond(json_response(200, Value(Map{{"token", Value(deps_.signer.sign(Value(claims)))},
-                                                  {"user", Value(std::move(user))}})));
-    }
-    case Route::kLog: {
-      auto it = req.query.find("file");
-      if (it == req.query.end())
-        return respond(error_response(400, "missing query parameter 'file', e.g. /download_log/?file=syslog"));
-      auto path = resolve_log_file(opts_.log_root, it->second);
-      if (!path) return respond(error_response(path.error()));
-      if (auto tail = req.query.find("tail"); tail != req.query.end()) return respond(log_tail(path.value(), tail->second));
-      HttpResponse r;
-      r.content_type = "application/octet-stream";
-      r.file_path = path.value();
-      std::string base = it->second.substr(it->second.find_last_of('/') + 1);
-      std::string safe;
-      for (char c : base) safe.push_back((c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) ? '_' : c);
-      r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + safe + "\"");
-      return respond(std::move(r));
-    }
+  switch (route.route) {
+    case Route::kRoot: return respond(json_response(200, Value(Map{{"unit_id", Value(unit_id_.display())}})));
+    case Route::kDevices: return respond(json_response(200, Value(List{device_entry(unit_id_)})));
+    case Route::kLogin: return respond(login_response());
+    case Route::kLog: return respond(download_log(req, opts_.log_root));
+    case Route::kLogs: return respond(log_list(opts_.log_root));
+    case Route::kInfo: return respond(info_response());
     case Route::kExecute: return execute(req, std::move(reply), false);
     case Route::kExecuteRaw: return execute(req, std::move(reply), true);
     case Route::kApn:
-      if (draining_.load()) return respond(error_response(salt_ipc::make_error(salt_ipc::ErrorKind::kCancelled, "saltgw is shutting down; try again shortly")));
+      if (draining_.load()) return respond(error_response(shutting_down()));
       if (req.method == "GET") return apn_get(std::move(respond));
       return apn_put(req, std::move(respond));
     case Route::kJob:
-      if (req.method == "GET") return job_get(jid, std::move(respond));
-      return job_delete(jid, std::move(respond));
+      if (req.method == "GET") return job_get(route.jid, std::move(respond));
+      return job_delete(route.jid, std::move(respond));
     case Route::kEvents: return events(req, std::move(reply));
-    case Route::kLogs: {
-      List files;
-      for (const auto& f : list_log_files(opts_.log_root))
-        files.push_back(Value(Map{{"name", Value(f.name)},
-                                  {"size", Value(static_cast<int64_t>(f.size))},
-                                  {"modified", Value(iso_time(std::chrono::system_clock::from_time_t(f.modified)))}}));
-      return respond(json_response(200, Value(std::move(files))));
-    }
-    case Route::kInfo: {
-      auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();
-      return respond(json_response(200, Value(Map{{"unit_id", Value(unit_id_.display())},
-                                                  {"saltgw_version", Value(SALTGW_VERSION)},
-                                                  {"dispatch", Value(opts_.dispatch_name)},
-                                                  {"uptime_seconds", Value(static_cast<int64_t>(up))},
-                                                  {"auth", Value(auth_required_.load() ? "required" : "open")},
-                                                  {"log_root", Value(opts_.log_root)}})));
-    }
-    case Route::kNone: break;
   }
-  respond(error_response(500, "unhandled route"));
+  respond(error_response(ApiError(ErrorKind::kInternal, "unhandled route")));
+}
+
+HttpResponse LocalApi::login_response() const {
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  Map claims{{"sub", Value("local user")}, {"unit_id", Value(unit_id_.display())}, {"iat", Value(now)}};
+  Map user{{"pk", Value(0)},
+           {"username", Value("local user")},
+           {"has_devices", Value(true)},
+           {"is_local", Value(true)},
+           {"devices", Value(List{device_entry(unit_id_)})},
+           {"timezone", Value("UTC")}};
+  return json_response(200, Value(Map{{"token", Value(deps_.signer.sign(Value(claims)))}, {"user", Value(std::move(user))}}));
+}
+
+HttpResponse LocalApi::info_response() const {
+  auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();
+  return json_response(200, Value(Map{{"unit_id", Value(unit_id_.display())},
+                                      {"saltgw_version", Value(SALTGW_VERSION)},
+                                      {"dispatch", Value(opts_.dispatch_name)},
+                                      {"uptime_seconds", Value(static_cast<int64_t>(up))},
+                                      {"auth", Value(auth_required_.load() ? "required" : "open")},
+                                      {"log_root", Value(opts_.log_root)}}));
 }
 
 void LocalApi::execute(const HttpRequest& req, std::shared_ptr<Reply> reply, bool raw) {
   Responder respond = [reply](HttpResponse r) { reply->send(std::move(r)); };
-  auto bad = [&](std::string msg) { respond(error_response(400, msg)); };
+  auto bad = [&](std::string msg) { respond(error_response(ApiError(ErrorKind::kInvalidArgument, std::move(msg)))); };
   if (req.body.find_first_not_of(" \t\r\n") == std::string::npos)
     return bad("request body is empty; expected JSON such as {\"command\": \"test.ping\"}");
   auto body = json_parse(req.body);
@@ -325,8 +300,8 @@ void LocalApi::execute(const HttpRequest& req, std::shared_ptr<Reply> reply, boo
   if (!salt_ipc::is_valid_function_name(job.fun))
     return bad("'" + job.fun.substr(0, 100) + "' is not a valid function name (expected module.function)");
   if (!function_allowed(job.fun, opts_.functions_allow, opts_.functions_deny))
-    return respond(error_response(403, "function '" + job.fun + "' is not allowed on this device (functions_allow / functions_deny in /etc/saltgw/saltgw.yaml)"));
-  if (draining_.load()) return respond(error_response(salt_ipc::make_error(salt_ipc::ErrorKind::kCancelled, "saltgw is shutting down; try again shortly")));
+    return respond(error_response(ApiError(HttpKind::kForbidden, "function '" + job.fun + "' is not allowed on this device (functions_allow / functions_deny in /etc/saltgw/saltgw.yaml)")));
+  if (draining_.load()) return respond(error_response(shutting_down()));
   job.timeout = std::chrono::milliseconds(job_timeout_ms_.load());
   auto slot = admit(req.client, respond);
   if (!slot) return;
@@ -367,56 +342,40 @@ void LocalApi::run_job(JobRequest job, Responder respond, std::shared_ptr<void> 
 }
 
 void LocalApi::apn_get(Responder respond) {
-  JobRequest job{"grains.get", List{Value("qmi")}, Map{}, opts_.job_timeout};
-  deps_.strategy.submit(std::move(job), [respond](Result<JobResult> outcome) {
-    if (!outcome) return respond(error_response(outcome.error()));
-    const Value& v = outcome->ret;
-    respond(json_response(200, v.is_map() ? v : Value(Map{})));
-  });
+  salt_ipc::JobControl(deps_.strategy, deps_.async_strategy)
+      .read_apn(opts_.job_timeout, [respond](Result<Value> stored) {
+        if (!stored) return respond(error_response(stored.error()));
+        respond(json_response(200, stored.value()));
+      });
 }
 
 void LocalApi::apn_put(const HttpRequest& req, Responder respond) {
   if (req.body.find_first_not_of(" \t\r\n") == std::string::npos)
-    return respond(error_response(400, "request body is empty; expected a JSON object with apn, user, pass, pin, mtu"));
+    return respond(error_response(ApiError(ErrorKind::kInvalidArgument, "request body is empty; expected a JSON object with apn, user, pass, pin, mtu")));
   auto body = json_parse(req.body);
-  if (!body) return respond(error_response(400, body.error().message));
-  if (!body->is_map()) return respond(error_response(400, "body must be a JSON object with apn, user, pass, pin, mtu"));
+  if (!body) return respond(error_response(body.error()));
+  if (!body->is_map()) return respond(error_response(ApiError(ErrorKind::kInvalidArgument, "body must be a JSON object with apn, user, pass, pin, mtu")));
   std::vector<std::string> invalid;
   for (const auto& [k, v] : body->as_map())
     if (std::find(std::begin(kApnKeys), std::end(kApnKeys), k) == std::end(kApnKeys)) invalid.push_back(k);
-  if (!invalid.empty()) return respond(error_response(400, "Invalid keys found. " + py_list(invalid)));
+  if (!invalid.empty()) return respond(error_response(ApiError(ErrorKind::kInvalidArgument, "Invalid keys found. " + py_list(invalid))));
   Map stored;
   for (const char* k : kApnKeys) {
     const Value* v = body->find(k);
     stored[k] = v ? *v : (std::string_view(k) == "mtu" ? Value() : Value(""));
   }
   if (const Value& mtu = stored["mtu"]; !mtu.is_null() && !mtu.is_int())
-    return respond(error_response(400, "'mtu' must be an integer or null"));
+    return respond(error_response(ApiError(ErrorKind::kInvalidArgument, "'mtu' must be an integer or null")));
   for (const char* k : {"apn", "user", "pass", "pin"})
-    if (!stored[k].is_string()) return respond(error_response(400, std::string("'") + k + "' must be a string"));
-  // grains.setval qmi {...}, then refresh grains, then read back what is stored.
-  auto timeout = opts_.job_timeout;
-  auto& strategy = deps_.strategy;
-  JobRequest set{"grains.setval", List{Value("qmi"), Value(stored)}, Map{}, timeout};
-  strategy.submit(std::move(set), [respond, timeout, &strategy](Result<JobResult> r1) {
-    if (!r1) return respond(error_response(r1.error()));
-    JobRequest refresh{"saltutil.refresh_grains", List{}, Map{}, timeout};
-    strategy.submit(std::move(refresh), [respond, timeout, &strategy](Result<JobResult> r2) {
-      if (!r2) return respond(error_response(r2.error()));
-      JobRequest get{"grains.get", List{Value("qmi")}, Map{}, timeout};
-      strategy.submit(std::move(get), [respond](Result<JobResult> r3) {
-        if (!r3) return respond(error_response(r3.error()));
-        respond(json_response(200, r3->ret.is_map() ? r3->ret : Value(Map{})));
+    if (!stored[k].is_string()) return respond(error_response(ApiError(ErrorKind::kInvalidArgument, std::string("'") + k + "' must be a string")));
+  salt_ipc::JobControl(deps_.strategy, deps_.async_strategy)
+      .apply_apn(std::move(stored), opts_.job_timeout, [respond](Result<Value> now) {
+        if (!now) return respond(error_response(now.error()));
+        respond(json_response(200, now.value()));
       });
-    });
-  });
 }
 
-}  // namespace saltgw::rest
-
 // ---- streaming, async jobs, job routes, live events ---------------------------
-
-namespace saltgw::rest {
 
 namespace {
 
@@ -443,12 +402,10 @@ Map outcome_map(const Result<std::shared_ptr<const JobResult>>& outcome) {
                {"success", Value(r.success)},
                {"retcode", Value(r.retcode)}};
   }
-  HttpError he = http_error_for(outcome.error().kind);
-  Map m{{"type", Value("error")},
-        {"error", Value(outcome.error().message)},
-        {"kind", Value(salt_ipc::error_kind_name(outcome.error().kind))},
-        {"status", Value(he.status)}};
-  if (outcome.error().detail) m["return"] = *outcome.error().detail;
+  ApiError error(outcome.error());
+  Map m = error_fields(error);
+  m["type"] = Value("error");
+  m["status"] = Value(error.status);
   return m;
 }
 
@@ -534,13 +491,12 @@ void LocalApi::run_streamed(JobRequest job, std::shared_ptr<Reply> reply, std::s
   // The accepted line says what progress to expect, so that a client can tell
   // "none will come" from "lost".
   Map accepted{{"type", Value("accepted")}, {"jid", Value(jid)}, {"fun", Value(fun)}};
-  if (deps_.strategy.progress_kind() == salt_ipc::ProgressKind::kPerStep) {
+  salt_ipc::Capabilities can = salt_ipc::JobControl(deps_.strategy, deps_.async_strategy).capabilities();
+  if (can.progress == salt_ipc::ProgressKind::kPerStep) {
     accepted["progress"] = Value("per_state");
   } else {
     accepted["progress"] = Value("none");
-    accepted["progress_note"] = Value("dispatch '" + opts_.dispatch_name +
-                                      "': Salt sends state progress to a master only, so this stream carries "
-                                      "the result only");
+    accepted["progress_note"] = Value(can.progress_note);
   }
   stream->write(NdjsonJob::line(accepted));
   auto out = std::make_shared<NdjsonJob>();
@@ -574,7 +530,7 @@ void LocalApi::run_async(JobRequest job, Responder respond, std::shared_ptr<void
 
 void LocalApi::job_get(const std::string& jid, Responder respond) {
   auto rec = deps_.store.get(jid);
-  if (!rec) return respond(error_response(404, "404 Not Found: no job " + jid.substr(0, 40) + " (finished jobs are kept for a limited time)"));
+  if (!rec) return respond(error_response(ApiError(ErrorKind::kNotFound, "404 Not Found: no job " + jid.substr(0, 40) + " (finished jobs are kept for a limited time)")));
   Map m{{"jid", Value(rec->jid)},
         {"fun", Value(rec->fun)},
         {"status", Value(salt_ipc::job_state_name(rec->state))},
@@ -585,11 +541,8 @@ void LocalApi::job_get(const std::string& jid, Responder respond) {
     m["success"] = Value(rec->result->success);
     m["retcode"] = Value(rec->result->retcode);
   }
-  if (rec->error) {
-    m["error"] = Value(rec->error->message);
-    m["kind"] = Value(salt_ipc::error_kind_name(rec->error->kind));
-    if (rec->error->detail) m["return"] = *rec->error->detail;
-  }
+  if (rec->error)
+    for (auto& [k, v] : error_fields(ApiError(*rec->error))) m[k] = std::move(v);
   Value view(std::move(m));
   HttpResponse r;
   if (json_size_estimate(view, kStreamedBodyBytes) >= kStreamedBodyBytes)
@@ -602,41 +555,18 @@ void LocalApi::job_get(const std::string& jid, Responder respond) {
 
 void LocalApi::job_delete(const std::string& jid, Responder respond) {
   auto rec = deps_.store.get(jid);
-  if (!rec) return respond(error_response(404, "404 Not Found: no job " + jid.substr(0, 40)));
-  if (rec->state != salt_ipc::JobRecord::State::kRunning) {
-    HttpResponse r = error_response(409, std::string("job ") + jid + " is not running (" + salt_ipc::job_state_name(rec->state) + ")");
-    return respond(std::move(r));
-  }
+  if (!rec) return respond(error_response(ApiError(ErrorKind::kNotFound, "404 Not Found: no job " + jid.substr(0, 40))));
+  if (rec->state != salt_ipc::JobRecord::State::kRunning)
+    return respond(error_response(ApiError(HttpKind::kConflict, std::string("job ") + jid + " is not running (" +
+                                                                     salt_ipc::job_state_name(rec->state) + ")")));
   deps_.store.mark_cancel(jid);
-  // Find the job's process on the minion (schedule jobs are named
-  // saltgw_<jid>), stop it with saltutil.kill_job, then answer the job.
-  auto& strategy = deps_.async_strategy;
-  auto& jstrategy = deps_.strategy;
-  auto timeout = std::chrono::milliseconds(std::chrono::seconds(20));
-  std::string name = "saltgw_" + jid;
-  jstrategy.submit(JobRequest{"saltutil.running", {}, {}, timeout, ""},
-                   [respond, jid, name, timeout, &strategy, &jstrategy](Result<JobResult> running) {
-    if (!running) return respond(error_response(running.error()));
-    std::string proc_jid;
-    if (running->ret.is_list())
-      for (const auto& p : running->ret.as_list())
-        if (const Value* s = p.find("schedule"); s && s->text() == name)
-          if (const Value* j = p.find("jid")) proc_jid = std::string(j->text());
-    if (proc_jid.empty()) {
-      bool cancelled = strategy.cancel(jid, salt_ipc::make_error(salt_ipc::ErrorKind::kCancelled, "stopped by request (no process was running on the minion)"));
-      return respond(json_response(200, Value(Map{{"jid", Value(jid)}, {"stopped", Value(cancelled)},
-                                                   {"how", Value("no process of this job runs on the minion; the job was marked stopped")}})));
-    }
-    jstrategy.submit(JobRequest{"saltutil.kill_job", List{Value(proc_jid)}, {}, timeout, ""},
-                     [respond, jid, proc_jid, &strategy](Result<JobResult> killed) {
-      if (!killed) return respond(error_response(killed.error()));
-      strategy.cancel(jid, salt_ipc::make_error(salt_ipc::ErrorKind::kCancelled,
-                                                "stopped by request (saltutil.kill_job " + proc_jid + ")"));
-      respond(json_response(200, Value(Map{{"jid", Value(jid)}, {"stopped", Value(true)},
-                                           {"how", Value("saltutil.kill_job " + proc_jid + " (SIGKILL to the job's process)")},
-                                           {"minion", killed->ret}})));
-    });
-  });
+  salt_ipc::JobControl(deps_.strategy, deps_.async_strategy)
+      .stop(jid, [respond, jid](Result<salt_ipc::StopOutcome> stopped) {
+        if (!stopped) return respond(error_response(stopped.error()));
+        Map m{{"jid", Value(jid)}, {"stopped", Value(stopped->stopped)}, {"how", Value(stopped->how)}};
+        if (!stopped->minion.is_null()) m["minion"] = std::move(stopped->minion);
+        respond(json_response(200, Value(std::move(m))));
+      });
 }
 
 // ---- Server-Sent Events ------------------------------------------------------------
@@ -720,7 +650,8 @@ struct LocalApi::Sse {
 };
 
 void LocalApi::events(const HttpRequest& req, std::shared_ptr<Reply> reply) {
-  if (!deps_.events) return reply->send(error_response(503, "live events are not available"));
+  if (!deps_.events)
+    return reply->send(error_response(ApiError(ErrorKind::kMinionUnreachable, "live events are not available (no event bus)")));
   std::string prefix;
   if (auto it = req.query.find("tag"); it != req.query.end()) prefix = it->second;
   auto stream = reply->stream(200, "text/event-stream", {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}});
@@ -749,16 +680,15 @@ std::shared_ptr<void> LocalApi::admit(const std::string& client, const Responder
   {
     std::lock_guard<std::mutex> lock(adm->mu);
     if (adm->total >= opts_.max_jobs) {
-      respond(error_response(salt_ipc::make_error(salt_ipc::ErrorKind::kOverloaded,
+      respond(error_response(ApiError(ErrorKind::kOverloaded,
           std::to_string(adm->total) + " jobs are in flight, the limit (max_jobs); try again shortly")));
       return nullptr;
     }
     size_t& mine = adm->per_client[client];
     if (mine >= opts_.max_jobs_per_client) {
-      HttpResponse r = error_response(429, "this client has " + std::to_string(mine) +
-                                               " jobs in flight, the limit (max_jobs_per_client); wait for one to finish");
-      r.headers.emplace_back("Retry-After", "1");
-      respond(std::move(r));
+      respond(error_response(ApiError(HttpKind::kTooManyRequests,
+          "this client has " + std::to_string(mine) +
+              " jobs in flight, the limit (max_jobs_per_client); wait for one to finish")));
       return nullptr;
     }
     ++mine;

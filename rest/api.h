@@ -1,8 +1,10 @@
 // The AutoPi Local API, independent of any HTTP library.
 //
-// LocalApi turns an HttpRequest into an HttpResponse: routing, trailing
-// slashes, methods (405 with Allow), CORS preflight, unit-id checks, auth,
-// JSON bodies, and the jobs behind each route. Job routes answer
+// LocalApi turns an HttpRequest into an HttpResponse: routing (the table in
+// rest/routes.h), trailing slashes, methods (405 with Allow), CORS preflight,
+// unit-id checks, auth, JSON bodies, and the jobs behind each route. Every
+// error it answers is an ApiError written by rest::error_response
+// (rest/api_error.h), so every error body has "error" and "kind". Job routes answer
 // asynchronously: the Responder is called exactly once, possibly from the
 // salt_ipc I/O thread, never while a lock of the caller is held.
 //
@@ -24,7 +26,7 @@
 //   GET  /ui/<asset>                     its script and style sheet (versioned names)
 // execute and execute_raw also take ?async=1 (202 {"jid"}) and stream NDJSON
 // with `Accept: application/x-ndjson` or ?stream=1: an `accepted` line (with
-// "progress": "per_state" or "none", from the strategy's progress_kind()),
+// "progress": "per_state" or "none", from JobControl::capabilities()),
 // then `progress` lines (one per state, in run order) and `progress_dropped`
 // lines (progress not delivered: the client was stream_max_backlog bytes
 // behind, or it was lost on the way), then one `result` or `error` line.
@@ -41,8 +43,10 @@
 #include <utility>
 #include <vector>
 
+#include "rest/api_error.h"
 #include "rest/body_source.h"
 #include "rest/jwt.h"
+#include "rest/routes.h"
 #include "rest/unit_id.h"
 #include "salt_ipc/event_source.h"
 #include "salt_ipc/jid.h"
@@ -123,7 +127,7 @@ struct ApiOptions {
 // What LocalApi works with, all owned by the caller and outliving it.
 struct ApiDeps {
   salt_ipc::Strategy& strategy;          // jobs
-  salt_ipc::Strategy& async_strategy;    // async jobs (stoppable: the scheduler)
+  salt_ipc::Strategy& async_strategy;    // async jobs (one whose jobs can be stopped on the minion)
   const JwtSigner& signer;
   salt_ipc::JidGenerator& jids;
   salt_ipc::JobStore& store;
@@ -149,11 +153,19 @@ class LocalApi {
 
   const UnitId& unit_id() const { return unit_id_; }
 
-  // Error response for an error kind (the one table in error_map.h).
-  static HttpResponse error_response(const salt_ipc::Error& error);
+  // Error answers, written by rest::error_response (rest/api_error.h), for
+  // the HTTP front end and the page: an ApiError (or a salt_ipc::Error, which
+  // converts), or a bare status whose kind the table in error_map.h gives.
+  static HttpResponse error_response(const ApiError& error);
   static HttpResponse error_response(int status, std::string_view message);
 
  private:
+  // What every route checks before its own work (method, auth, unit id).
+  std::optional<ApiError> refusal(const HttpRequest& req, const RouteMatch& route) const;
+  // The route's own work.
+  void serve(const RouteMatch& route, const HttpRequest& req, std::shared_ptr<Reply> reply);
+  HttpResponse login_response() const;
+  HttpResponse info_response() const;
   void execute(const HttpRequest& req, std::shared_ptr<Reply> reply, bool raw);
   void apn_get(Responder respond);
   void apn_put(const HttpRequest& req, Responder respond);

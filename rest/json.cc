@@ -206,10 +206,4 @@ std::string json_write(const Value& v) {
   return out;
 }
 
-std::string json_error_body(std::string_view message, std::string_view kind) {
-  salt_ipc::Map m{{"error", Value(std::string(message))}};
-  if (!kind.empty()) m["kind"] = Value(std::string(kind));
-  return json_write(Value(std::move(m)));
-}
-
 }  // namespace saltgw::rest

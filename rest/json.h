@@ -40,7 +40,4 @@ void json_write_chunked(const Value& v, const std::function<bool(std::string_vie
 // a few bytes per scalar), to decide between a plain and a streamed body.
 size_t json_size_estimate(const Value& v, size_t stop_after = SIZE_MAX);
 
-// {"error": message} plus optional extra fields, as every error body.
-std::string json_error_body(std::string_view message, std::string_view kind = {});
-
 }  // namespace saltgw::rest

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "rest/api_error.h"
+
 namespace saltgw::rest {
 
 namespace {
@@ -154,13 +156,12 @@ std::optional<HttpResponse> ui_response(const HttpRequest& req) {
     return r;
   }
   if (req.method != "GET") {
-    HttpResponse r = LocalApi::error_response(405, "405 Method Not Allowed: " + req.method.substr(0, 20) +
-                                                       " is not allowed here; use GET, OPTIONS");
-    r.headers.emplace_back("Allow", "GET, OPTIONS");
-    return r;
+    return error_response(ApiError(HttpKind::kMethodNotAllowed, "405 Method Not Allowed: " + req.method.substr(0, 20) +
+                                                                    " is not allowed here; use GET, OPTIONS")
+                              .with_header("Allow", "GET, OPTIONS"));
   }
   const UiAsset* a = find_ui_asset(req.path);
-  if (!a) return LocalApi::error_response(404, "404 Not Found: no page asset " + req.path.substr(0, 200));
+  if (!a) return error_response(ApiError(salt_ipc::ErrorKind::kNotFound, "404 Not Found: no page asset " + req.path.substr(0, 200)));
   return asset_response(*a, req, false);
 }
 

@@ -27,8 +27,13 @@
 //                  parse_input
 //   yamlify.h      yamlify_arg: Salt's YAML loading of one value, with how
 //                  Python values map onto salt_ipc::Value and the guards
-//   detail/        the internals (Python text and numbers, the YAML scanner,
-//                  resolver, composer and constructor); not part of the API.
+//   detail/        the internals, not part of the API: python_text and
+//                  python_number (Python's str, int(), float() and
+//                  repr(float)), big_int, and the YAML stages
+//                  yaml_reader.h -> yaml_scanner + yaml_scalars (tokens) ->
+//                  yaml_compose (+ yaml_resolve's tags: nodes) ->
+//                  yaml_construct (values), failing through yaml_error.h.
+// Each file has its unit tests in tests/unit/salt_args/.
 // It depends on salt_ipc's Value and Result types only (salt_ipc/value.h,
 // salt_ipc/error.h), not on the rest of salt_ipc, and salt_ipc does not use
 // it. The API stays in namespace saltgw::salt_ipc, where it was first

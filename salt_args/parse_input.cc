@@ -11,6 +11,20 @@ using salt_args::detail::py_decimal_value;
 using salt_args::detail::utf8_append;
 using salt_args::detail::utf8_decode;
 
+namespace {
+
+// One argument word: a keyword argument when it matches KWARG_REGEX, else
+// positional; its value yamlified either way.
+void add_word(ParsedArgs& out, const std::string& word) {
+  if (auto kw = parse_kwarg(word)) {
+    out.kwargs[kw->first] = yamlify_arg(kw->second);
+  } else {
+    out.args.push_back(yamlify_arg(word));
+  }
+}
+
+}  // namespace
+
 std::optional<std::pair<std::string, std::string>> parse_kwarg(std::string_view word) {
   std::u32string u;
   if (!utf8_decode(word, u)) return std::nullopt;
@@ -34,13 +48,7 @@ std::optional<std::pair<std::string, std::string>> parse_kwarg(std::string_view 
 
 ParsedArgs parse_cli_args(const std::vector<std::string>& words) {
   ParsedArgs out;
-  for (const auto& w : words) {
-    if (auto kw = parse_kwarg(w)) {
-      out.kwargs[kw->first] = yamlify_arg(kw->second);
-    } else {
-      out.args.push_back(yamlify_arg(w));
-    }
-  }
+  for (const auto& w : words) add_word(out, w);
   return out;
 }
 
@@ -48,12 +56,7 @@ ParsedArgs parse_cli_values(const List& items) {
   ParsedArgs out;
   for (const auto& item : items) {
     if (item.is_string()) {
-      const std::string& w = item.as_string();
-      if (auto kw = parse_kwarg(w)) {
-        out.kwargs[kw->first] = yamlify_arg(kw->second);
-      } else {
-        out.args.push_back(yamlify_arg(w));
-      }
+      add_word(out, item.as_string());
     } else if (item.is_map() && item.find("__kwarg__")) {
       Map m = item.as_map();
       const Value* flag = item.find("__kwarg__");

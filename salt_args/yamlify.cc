@@ -6,10 +6,12 @@
 #include <optional>
 #include <utility>
 
+#include "salt_args/detail/python_number.h"
 #include "salt_args/detail/python_text.h"
 #include "salt_args/detail/yaml_compose.h"
 #include "salt_args/detail/yaml_construct.h"
 #include "salt_args/detail/yaml_error.h"
+#include "salt_args/detail/yaml_reader.h"
 #include "salt_args/detail/yaml_scanner.h"
 
 namespace saltgw::salt_ipc {
@@ -18,6 +20,7 @@ namespace {
 using salt_args::detail::compose;
 using salt_args::detail::construct_document;
 using salt_args::detail::Kind;
+using salt_args::detail::libyaml_read;
 using salt_args::detail::Node;
 using salt_args::detail::Obj;
 using salt_args::detail::py_strip;
@@ -29,16 +32,7 @@ using salt_args::detail::YamlError;
 std::optional<Obj> yaml_load(std::string_view word) {
   try {
     std::u32string text;
-    if (!utf8_decode(word, text)) return std::nullopt;
-    // libyaml's reader: a leading BOM selects the encoding and is dropped,
-    // and only printable characters are accepted.
-    if (!text.empty() && text[0] == 0xFEFF) text.erase(0, 1);
-    for (char32_t c : text) {
-      bool ok = c == 0x09 || c == 0x0A || c == 0x0D || (c >= 0x20 && c <= 0x7E) || c == 0x85 ||
-                (c >= 0xA0 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
-                (c >= 0x10000 && c <= 0x10FFFF);
-      if (!ok) return std::nullopt;
-    }
+    if (!utf8_decode(word, text) || !libyaml_read(text)) return std::nullopt;
     std::deque<Node> nodes;
     Node* root = compose(scan_tokens(std::move(text)), nodes);
     if (!root) return Obj{};

@@ -26,8 +26,9 @@
 //     1.5 -> "1.5" (Python repr), inf -> "Infinity", nan -> "NaN", bytes keys
 //     -> their raw bytes. Keys distinct in Python but equal as text
 //     (`{1: a, "1": b}`) collapse; the later entry wins. Keys Python treats
-//     as equal (`{1: a, 1.0: b}`, `{1: a, true: b}`) are duplicates, which
-//     Salt rejects, so the word stays a string.
+//     as equal (`{1: a, 1.0: b}`, `{1: a, true: b}`, `{.nan: a, .NaN: b}`:
+//     PyYAML's every `.nan` is one object) are duplicates, which Salt
+//     rejects, so the word stays a string.
 //
 // Guards (none of which Salt has; each leaves the word as the plain string):
 // collections nested deeper than kMaxYamlDepth, values larger than

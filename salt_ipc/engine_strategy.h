@@ -10,28 +10,34 @@
 //        in run order, then
 //     -> {"id", "jid", "fun", "return", "success", "retcode", "duration",
 //         "progress_sent"? (with "progress": true)}
+//   {"op": "kill", "id", "jid"} -> {"id", "killed", "reason"}
 //   {"op": "ping", "id"} -> {"id", "op": "pong", "engine", "protocol", "salt_version", "pid"}
 //   {"op": "functions", "id"} -> {"id", "functions": [...]}
-//   any failure -> {"id", "error": "..."}
+//   any failure -> {"id", "error": "..."}; "overloaded" (the engine's
+//   workers and queue are full) becomes kOverloaded.
 //
-// One DEALER socket carries every job; any number are in flight on it,
-// matched by id (the jid). The submitting thread sends the request itself
-// (under a mutex, no hand-over to another thread); one I/O thread waits for
-// replies, deadlines and the socket monitor, and runs the callbacks. A
-// callback runs on that thread, or on the submitting thread when the request
-// fails at once (engine not listening, shutting down). The socket is set ZMQ_IMMEDIATE, so a job
-// submitted while no engine is listening fails at once with
-// kEngineUnavailable. A socket monitor notices the engine going away (minion
-// restart): jobs in flight then get kConnectionLost; ZeroMQ reconnects by
-// itself. Per-job timeouts give kTimeout.
+// The transport is an EngineChannel (salt_ipc/engine_link.h: the DEALER
+// socket and its I/O thread); this file pair is the protocol. Jobs in flight
+// live in InFlightJobs on the channel's I/O thread, matched by id (the jid);
+// control requests (ping, functions, kill) in a second table. Every callback
+// runs on that thread, including for a request that could not be sent
+// (engine not listening: kEngineUnavailable).
+// The engine going away gives jobs in flight kConnectionLost; a job's
+// timeout gives kTimeout.
 //
 // Progress: a JobRequest with a ProgressCallback is sent with "progress":
-// true; each progress message is handed to the callback on the I/O thread,
-// in arrival order, before the job's callback (the engine sends them ahead of
-// the reply on the same connection, so nothing is waited for or reordered).
-// When the reply's progress_sent is larger than the number that arrived, the
-// callback gets one JobProgress with `lost` set, before the job's callback.
-// progress_kind() is kPerStep unless the engine's pong said protocol 1.
+// true; each progress message is handed to the callback, in arrival order,
+// before the job's callback (the engine sends them ahead of the reply on the
+// same connection, so nothing is waited for or reordered). When the reply's
+// progress_sent is larger than the number that arrived, the callback gets
+// one JobProgress with `lost` set, before the job's callback.
+// capabilities().progress is kPerStep unless the engine's pong said protocol 1.
+//
+// Stopping (StopKind kBeforeStart): stop() and cancel() send the engine
+// `kill`. A job still waiting for a worker thread is removed there and never
+// runs (stop() says so, the job gets kCancelled); a running one is a Python
+// thread, which cannot be stopped: stop() says so and the job goes on to its
+// result. cancel() answers the job with `why` at once either way.
 #pragma once
 
 #include <chrono>
@@ -39,6 +45,7 @@
 #include <string>
 #include <vector>
 
+#include "salt_ipc/engine_link.h"
 #include "salt_ipc/jid.h"
 #include "salt_ipc/job.h"
 
@@ -55,13 +62,19 @@ std::string engine_endpoint_for(const std::string& sock_dir);
 
 class EngineStrategy : public Strategy {
  public:
+  // Over a real EngineLink to options.endpoint.
   EngineStrategy(JidGenerator& jids, EngineOptions options);
+  // Over `channel` (not started yet; the strategy starts and stops it).
+  EngineStrategy(JidGenerator& jids, std::unique_ptr<EngineChannel> channel, EngineOptions options);
+  // Jobs still in flight get kCancelled; the channel stops.
   ~EngineStrategy() override;
 
   std::string_view name() const override { return "engine"; }
   std::string submit(JobRequest request, JobCallback done) override;
   size_t in_flight() const override;
-  ProgressKind progress_kind() const override;
+  Capabilities capabilities() const override;
+  bool cancel(const std::string& jid, Error why) override;
+  void stop(const std::string& jid, StopCallback done) override;
 
   // Asks the engine who it is ({"engine", "protocol", "salt_version", "pid"}).
   Result<Value> ping(std::chrono::milliseconds timeout);
@@ -70,8 +83,9 @@ class EngineStrategy : public Strategy {
   bool connected() const;
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  struct Core;
+  std::unique_ptr<EngineChannel> channel_;
+  std::shared_ptr<Core> core_;
 };
 
 }  // namespace saltgw::salt_ipc

@@ -88,8 +88,6 @@ Result<int> connect_stream(const BusEndpoints& ep, bool pub,
   return fd;
 }
 
-// (Restored by the lead after an editing collision; values chosen to match
-// their uses below.)
 // How long to wait, right after connecting, for a ZeroMQ peer's greeting
 // (0xFF ... 0x7F): Salt 2015.8 and older serve the bus with ZeroMQ.
 constexpr std::chrono::milliseconds kGreetingWait{100};

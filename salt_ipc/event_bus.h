@@ -15,6 +15,8 @@
 // All public methods are thread-safe. Calls made from one thread take effect
 // in order (subscribe() then publish() means the subscription is active
 // before the event is sent).
+//
+// EventBus is the Bus (salt_ipc/bus.h) the dispatch strategies run on.
 #pragma once
 
 #include <atomic>
@@ -24,9 +26,9 @@
 #include <memory>
 #include <string>
 
+#include "salt_ipc/bus.h"
 #include "salt_ipc/error.h"
 #include "salt_ipc/event.h"
-#include "salt_ipc/event_source.h"
 #include "salt_ipc/minion_config.h"
 
 namespace saltgw::salt_ipc {
@@ -39,11 +41,10 @@ struct EventBusOptions {
   DecodeLimits limits;
 };
 
-class EventBus : public EventSource {
+class EventBus : public Bus {
  public:
   using Handler = EventSource::Handler;
-  // connected == false carries the reason the connection was lost or refused.
-  using StateListener = std::function<void(bool connected, const std::string& reason)>;
+  using StateListener = Bus::StateListener;
 
   explicit EventBus(EventBusOptions options);
   ~EventBus() override;  // stops the I/O thread
@@ -56,31 +57,26 @@ class EventBus : public EventSource {
   // Pushes an event to the minion. Fails at once with kMinionUnreachable when
   // the bus is not connected; an event queued just before a disconnect is lost
   // and the state listeners are told.
-  Status publish(std::string tag, Value data);
+  Status publish(std::string tag, Value data) override;
 
   // Calls `handler` for every event whose tag starts with `prefix`.
   uint64_t subscribe(std::string prefix, Handler handler) override;
   void unsubscribe(uint64_t id) override;
-  uint64_t add_state_listener(StateListener listener);
-  void remove_state_listener(uint64_t id);
+  uint64_t add_state_listener(StateListener listener) override;
+  void remove_state_listener(uint64_t id) override;
 
-  // Runs `fn` on the I/O thread.
-  void post(std::function<void()> fn);
-  // Runs `fn` on the I/O thread and waits up to `limit` for it to finish.
-  // Called on the I/O thread itself (from a callback), it runs `fn` at once:
-  // posting and waiting there would wait for itself. False when `fn` had not
-  // finished within `limit` (it still runs later).
-  bool run_and_wait(std::function<void()> fn, std::chrono::milliseconds limit);
-  // Runs `fn` on the I/O thread once `delay` has passed, unless cancelled.
-  uint64_t post_after(std::chrono::milliseconds delay, std::function<void()> fn);
-  void cancel_timer(uint64_t id);
+  // The I/O thread (IoLoop): tasks and timers.
+  void post(std::function<void()> fn) override;
+  bool run_and_wait(std::function<void()> fn, std::chrono::milliseconds limit) override;
+  uint64_t post_after(std::chrono::milliseconds delay, std::function<void()> fn) override;
+  void cancel_timer(uint64_t id) override;
 
-  bool connected() const { return connected_.load(); }
+  bool connected() const override { return connected_.load(); }
   // Why the bus is not connected (empty when connected).
   std::string last_error() const;
   // Number of successful connects so far (1 after the first).
   uint64_t connects() const { return connects_.load(); }
-  bool on_io_thread() const;
+  bool on_io_thread() const override;
 
  private:
   struct Impl;

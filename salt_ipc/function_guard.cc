@@ -64,11 +64,13 @@ std::string_view FunctionGuard::name() const { return impl_->inner.name(); }
 
 size_t FunctionGuard::in_flight() const { return impl_->inner.in_flight(); }
 
-ProgressKind FunctionGuard::progress_kind() const { return impl_->inner.progress_kind(); }
+Capabilities FunctionGuard::capabilities() const { return impl_->inner.capabilities(); }
 
 void FunctionGuard::refresh() { impl_->refresh(); }
 
 bool FunctionGuard::cancel(const std::string& jid, Error why) { return impl_->inner.cancel(jid, std::move(why)); }
+
+void FunctionGuard::stop(const std::string& jid, StopCallback done) { impl_->inner.stop(jid, std::move(done)); }
 
 void FunctionGuard::invalidate() {
   {

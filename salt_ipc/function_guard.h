@@ -27,8 +27,9 @@ class FunctionGuard : public Strategy {
   std::string_view name() const override;
   std::string submit(JobRequest request, JobCallback done) override;
   size_t in_flight() const override;
-  ProgressKind progress_kind() const override;
+  Capabilities capabilities() const override;
   bool cancel(const std::string& jid, Error why) override;
+  void stop(const std::string& jid, StopCallback done) override;
 
   // Starts a background reload of the list.
   void refresh();

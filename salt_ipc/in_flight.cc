@@ -4,7 +4,7 @@
 
 namespace saltgw::salt_ipc {
 
-InFlightJobs::InFlightJobs(EventBus& bus) : bus_(bus), state_(std::make_shared<State>()) {}
+InFlightJobs::InFlightJobs(IoLoop& bus) : bus_(bus), state_(std::make_shared<State>()) {}
 
 InFlightJobs::~InFlightJobs() {
   for (auto& [key, e] : state_->jobs)
@@ -35,6 +35,11 @@ void InFlightJobs::expire_after(const std::string& key, std::chrono::millisecond
 }
 
 const InFlightJobs::Job* InFlightJobs::find(const std::string& key) const {
+  auto it = state_->jobs.find(key);
+  return it == state_->jobs.end() ? nullptr : &it->second.job;
+}
+
+InFlightJobs::Job* InFlightJobs::find(const std::string& key) {
   auto it = state_->jobs.find(key);
   return it == state_->jobs.end() ? nullptr : &it->second.job;
 }

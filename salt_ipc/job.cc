@@ -18,6 +18,24 @@ bool is_valid_function_name(std::string_view fun) {
   return true;
 }
 
+std::string no_progress_note(std::string_view dispatch) {
+  return "dispatch '" + std::string(dispatch) +
+         "': Salt sends state progress to a master only, so this stream carries the result only";
+}
+
+JobResult read_job_return(Value answer, std::string jid, std::string fun) {
+  JobResult r;
+  r.jid = std::move(jid);
+  r.fun = std::move(fun);
+  if (const Value* v = answer.find("fun"); v && v->is_string()) r.fun = v->as_string();
+  if (answer.is_map())
+    if (auto it = answer.as_map().find("return"); it != answer.as_map().end()) r.ret = std::move(it->second);
+  if (const Value* v = answer.find("retcode"); v && v->is_int()) r.retcode = static_cast<int>(v->as_int());
+  const Value* success = answer.find("success");
+  r.success = success && success->is_bool() ? success->as_bool() : r.retcode == 0;
+  return r;
+}
+
 Result<JobResult> settle_result(JobResult result, int64_t max_event_size) {
   if (contains_string(result.ret, "VALUE_TRIMMED")) {
     return make_error(ErrorKind::kResultTrimmed,

@@ -5,7 +5,7 @@ namespace saltgw::salt_ipc {
 std::string JobAnnouncer::submit(JobRequest request, JobCallback done) {
   std::string fun = request.fun;
   std::string asked_jid = request.jid;
-  EventBus* bus = &bus_;
+  Bus* bus = &bus_;
   return inner_.submit(std::move(request), [bus, fun, asked_jid, done = std::move(done)](Result<JobResult> r) {
     if (!bus->connected()) return done(std::move(r));
     Map data{{"fun", Value(fun)}};

@@ -8,24 +8,25 @@
 // job's own answer, and is skipped while the bus is down.
 #pragma once
 
-#include "salt_ipc/event_bus.h"
+#include "salt_ipc/bus.h"
 #include "salt_ipc/job.h"
 
 namespace saltgw::salt_ipc {
 
 class JobAnnouncer : public Strategy {
  public:
-  JobAnnouncer(Strategy& inner, EventBus& bus) : inner_(inner), bus_(bus) {}
+  JobAnnouncer(Strategy& inner, Bus& bus) : inner_(inner), bus_(bus) {}
 
   std::string_view name() const override { return inner_.name(); }
   std::string submit(JobRequest request, JobCallback done) override;
   size_t in_flight() const override { return inner_.in_flight(); }
-  ProgressKind progress_kind() const override { return inner_.progress_kind(); }
+  Capabilities capabilities() const override { return inner_.capabilities(); }
   bool cancel(const std::string& jid, Error why) override { return inner_.cancel(jid, std::move(why)); }
+  void stop(const std::string& jid, StopCallback done) override { inner_.stop(jid, std::move(done)); }
 
  private:
   Strategy& inner_;
-  EventBus& bus_;
+  Bus& bus_;
 };
 
 }  // namespace saltgw::salt_ipc

@@ -80,6 +80,12 @@ Result<std::string> key_string(const msgpack::object& o) {
   }
 }
 
+// Strings, binaries and extensions stay in `bytes` while the msgpack object
+// tree is read (instead of msgpack-c copying each into its zone): the tree is
+// converted to a Value before msgpack_decode returns, so a large result is
+// held twice at most (the message and the Value), not three times.
+bool reference_input(msgpack::type::object_type, std::size_t, void*) { return true; }
+
 }  // namespace
 
 void msgpack_encode(const Value& v, std::string& out) {
@@ -133,14 +139,6 @@ Result<Value> msgpack_object_to_value(const msgpack::object& o, size_t max_depth
   }
   return make_error(ErrorKind::kProtocol, "unknown msgpack type");
 }
-
-namespace {
-// Strings, binaries and extensions stay in `bytes` while the msgpack object
-// tree is read (instead of msgpack-c copying each into its zone): the tree is
-// converted to a Value before msgpack_decode returns, so a large result is
-// held twice at most (the message and the Value), not three times.
-bool reference_input(msgpack::type::object_type, std::size_t, void*) { return true; }
-}  // namespace
 
 Result<Value> msgpack_decode(std::string_view bytes, const DecodeLimits& limits) {
   if (bytes.size() > limits.max_bytes)

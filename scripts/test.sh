@@ -219,7 +219,7 @@ SALTGW_SANDBOXES=
 for d in "${minion_dirs[@]:1}"; do SALTGW_SANDBOXES+="$d=$(cat "$d.config") "; done
 export SALTGW_SANDBOXES
 
-pytest_dirs=(tests/api tests/engine tests/sandbox)
+pytest_dirs=(tests/api tests/engine tests/sandbox tests/structure)
 ls tests/packaging/test_*.py >/dev/null 2>&1 && pytest_dirs+=(tests/packaging)
 [ -d tests/ui ] && pytest_dirs+=(tests/ui)
 # The C++ integration tests (their own minion) beside the Python tests.

@@ -6,8 +6,8 @@
 // text, !!binary as Bytes, sets/omap/pairs as lists, non-text map keys as
 // their JSON text), and keeps the Python type in Obj::kind because yamlify's
 // rules depend on it. Merge keys (`<<`) and `=` value keys are applied as
-// PyYAML does; keys Python treats as equal (1, 1.0, true) are duplicates and
-// fail, as in SaltYamlSafeLoader.
+// PyYAML does; keys Python treats as equal (1, 1.0, true; two `.nan`) are
+// duplicates and fail, as in SaltYamlSafeLoader.
 // Limits: depth beyond kMaxYamlDepth and more than kMaxYamlValues values
 // after alias expansion fail; ints whose decimal text exceeds Python's 4300
 // digits fail (Python raises converting them). Errors throw YamlError.
@@ -29,6 +29,11 @@ struct Obj {
   salt_ipc::Value value;
   size_t size = 1;        // nodes in value, for the expansion budget
   std::string int_text;   // kInt: decimal text (for key comparison)
+  // kFloat from `.nan`: PyYAML returns its one nan_value object for every
+  // `.nan`, so as map keys they are the same key (Python's `in` tests
+  // identity first); any other NaN is its own object, equal only to itself
+  // (the same node again, through an alias).
+  bool shared_nan = false;
 };
 
 // Constructs the document rooted at root. Throws YamlError.

@@ -117,7 +117,9 @@ bool match_int(std::string_view v) {
     return true;
   }
   if (w.size() > 2 && w[0] == '0' && w[1] == 'x' &&
-      all_of(w.substr(2), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == '_'; })) {
+      all_of(w.substr(2), [](char c) {
+        return std::isxdigit(static_cast<unsigned char>(c)) || c == '_';
+      })) {
     return true;
   }
   if (w[0] >= '1' && w[0] <= '9') {

@@ -4,9 +4,11 @@
 // Reproduces which input libyaml accepts and which tokens it emits for it:
 // simple keys (and their 1024-character / one-line limits), block
 // indentation, flow collections, anchors, aliases, tags (with %-escapes),
-// %YAML / %TAG directives, plain, quoted and block scalars with libyaml's line
-// folding. The text must already have passed libyaml's reader (no BOM, only
-// printable characters; yamlify checks that).
+// %YAML / %TAG directives, plain, quoted and block scalars with libyaml's
+// line folding (their text is read by yaml_scalars.h, on the cursor of
+// yaml_reader.h). The text must already have passed libyaml's reader
+// (libyaml_read in yaml_reader.h: no BOM, only printable characters;
+// yamlify calls it).
 // Limits: flow nesting and block indentation deeper than kMaxYamlDepth fail.
 // Any scanning error throws YamlError (yaml_error.h); no token list is
 // returned then.

@@ -57,4 +57,4 @@ def test_another_units_id_in_either_form_is_refused(gw, minion_id):
     for unit in (other, _dashed(other)):
         r = gw.execute("test.ping", unit=unit)
         assert r.status_code == 401, (unit, r.text)
-        assert r.json() == {"error": "unit_id does not match the id configured on this device"}
+        assert r.json() == {"error": "unit_id does not match the id configured on this device", "kind": "unauthorized"}

@@ -5,6 +5,7 @@ import base64
 import json
 import os
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -104,7 +105,7 @@ def test_execute_unknown_function_is_json_error_naming_it(gw):
 def test_execute_other_devices_uuid_is_401_json(gw):
     r = gw.execute("test.ping", unit="3f1d2c4b-0000-4000-8000-000000000001")
     assert r.status_code == 401
-    assert r.json() == {"error": "unit_id does not match the id configured on this device"}
+    assert r.json() == {"error": "unit_id does not match the id configured on this device", "kind": "unauthorized"}
 
 
 @pytest.mark.parametrize("unit", ["not-a-uuid", "1234", "3f1d2c4b-0000-4000-8000-00000000000g"])
@@ -142,6 +143,45 @@ def test_execute_raw_typed_arguments(gw):
     assert user_kwargs(r.json()) == {"k": "v", "n": 3}
 
 
+def test_execute_raw_duplicate_map_keys_stay_text(gw):
+    # Keys Python treats as one (1 and true; two .nan, PyYAML's one nan
+    # object) make Salt's loader fail, so the word reaches the function as
+    # typed; keys that only look alike ("1" and 1) give a map, the later wins.
+    r = requests.post(f"{gw.url}/dongle/{gw.unit_id}/execute_raw/",
+                      json={"command": "test.arg '{.nan: a, .NaN: b}' '{1: a, true: b}' "
+                                       "'{1: a, \"1\": b}'"})
+    assert r.status_code == 200
+    assert r.json()["args"] == ["{.nan: a, .NaN: b}", "{1: a, true: b}", {"1": "b"}]
+
+
+def _strict_json(text):
+    """json.loads that refuses NaN and Infinity tokens, as strict parsers do."""
+    def refuse(token):
+        raise AssertionError(f"non-JSON token {token} in {text[:300]}")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_non_finite_floats_are_null(gw):
+    # Salt's argument parser turns .inf, -.inf and .nan into Python floats;
+    # JSON has no number for them, so saltgw writes null (docs/api-errors.md,
+    # "Results JSON cannot carry"), at any depth, plain and in the job view.
+    command = "test.arg .inf -.inf .nan '[1.5, .inf, {a: -.inf, b: [.nan]}]' k=.inf"
+    r = requests.post(f"{gw.url}/dongle/{gw.unit_id}/execute_raw/", json={"command": command})
+    assert r.status_code == 200, r.text
+    ret = _strict_json(r.text)
+    assert ret["args"] == [None, None, None, [1.5, None, {"a": None, "b": [None]}]]
+    assert user_kwargs(ret) == {"k": None}
+    # The job view writes them the same way.
+    r = requests.post(f"{gw.url}/dongle/{gw.unit_id}/execute_raw/?async=1", json={"command": command})
+    assert r.status_code == 202
+    job = f"{gw.url}/dongle/{gw.unit_id}/jobs/{r.json()['jid']}/"
+    deadline = time.time() + 30
+    while (view := _strict_json(requests.get(job).text))["status"] == "running" and time.time() < deadline:
+        time.sleep(0.1)
+    assert view["status"] == "finished", view
+    assert view["return"]["args"] == ret["args"]
+
+
 def test_apn_get_before_put_is_empty(gw):
     assert gw.execute("grains.delkey", ["qmi"], {"force": True}).status_code == 200
     gw.execute("saltutil.refresh_grains")
@@ -169,7 +209,7 @@ def test_apn_put_fills_defaults(gw):
 def test_apn_put_unknown_key_is_400_json_naming_it(gw):
     r = requests.put(f"{gw.url}/dongle/{gw.unit_id}/settings/apn/", json={"apn": "x", "bogus": 1, "zz": 2})
     assert r.status_code == 400
-    assert r.json() == {"error": "Invalid keys found. ['bogus', 'zz']"}
+    assert r.json() == {"error": "Invalid keys found. ['bogus', 'zz']", "kind": "invalid_argument"}
 
 
 def test_raising_function_is_500_json(gw):

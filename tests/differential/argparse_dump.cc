@@ -13,31 +13,15 @@
 #include <vector>
 
 #include "salt_args/cli_args.h"
+#include "salt_args/detail/python_text.h"  // utf8_append
 
 namespace {
 
+using saltgw::salt_args::detail::utf8_append;
 using saltgw::salt_ipc::Bytes;
 using saltgw::salt_ipc::List;
 using saltgw::salt_ipc::Map;
 using saltgw::salt_ipc::Value;
-
-void append_utf8(std::string& out, unsigned long c) {
-  if (c < 0x80) {
-    out.push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  }
-}
 
 // Decodes a JSON string literal (the text after "@@"). False on bad input.
 bool json_string(const std::string& s, std::string& out) {
@@ -81,7 +65,7 @@ bool json_string(const std::string& s, std::string& out) {
             i += 6;
           }
         }
-        append_utf8(out, v);
+        utf8_append(out, static_cast<char32_t>(v));
         break;
       }
       default: return false;

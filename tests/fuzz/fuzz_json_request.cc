@@ -7,7 +7,7 @@
 //   * LocalApi::handle for POST execute / execute_raw / PUT settings/apn
 //     (plain, ?async=1 or streamed) with a fake strategy that answers at once
 //     with what it was asked. Every answer must be exactly one response with
-//     status 200/202/400 and a JSON body ({"error", ...} for 400); streamed
+//     status 200/202/400 and a JSON body ({"error", "kind"} for 400); streamed
 //     answers are NDJSON lines; every job that reaches the strategy has a
 //     valid function name.
 #include <cstddef>
@@ -120,6 +120,8 @@ void check_error_body(const std::string& body, int status) {
   if (status >= 400) {
     const Value* e = v->find("error");
     FUZZ_CHECK(e && e->is_string() && !e->as_string().empty(), "error body without 'error': " + body.substr(0, 300));
+    const Value* k = v->find("kind");
+    FUZZ_CHECK(k && k->is_string() && !k->as_string().empty(), "error body without 'kind': " + body.substr(0, 300));
   }
 }
 

@@ -190,4 +190,32 @@ TEST_F(BusTest, SubscriberSeesEventsItPublishes) {
   EXPECT_EQ(*ev.data.find("x"), Value(1));
 }
 
+TEST_F(BusTest, StopKillsTheJobsProcessOnTheMinion) {
+  std::string jid;
+  auto job = submit(JobRequest{"test.sleep", List{Value(60)}, {}, 120s}, &jid);
+  std::string name = ScheduleStrategy::schedule_name(jid);
+  auto listed = [&] {
+    auto running = run("saltutil.running");
+    if (!running.ok() || !running->ret.is_list()) return false;
+    for (const auto& p : running->ret.as_list())
+      if (const Value* s = p.find("schedule"); s && s->text() == name) return true;
+    return false;
+  };
+  ASSERT_TRUE(saltgw::testing::wait_until(listed, 20s)) << "the job's process never showed up";
+  auto stopped = std::make_shared<std::promise<Result<StopOutcome>>>();
+  auto f = stopped->get_future();
+  strategy_->stop(jid, [stopped](Result<StopOutcome> r) { stopped->set_value(std::move(r)); });
+  ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
+  auto r = f.get();
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->held);
+  EXPECT_TRUE(r->stopped);
+  EXPECT_NE(r->how.find("kill_job"), std::string::npos) << r->how;
+  ASSERT_EQ(job.wait_for(5s), std::future_status::ready);
+  auto answer = job.get();
+  ASSERT_FALSE(answer.ok());
+  EXPECT_EQ(answer.error().kind, ErrorKind::kCancelled);
+  EXPECT_TRUE(saltgw::testing::wait_until([&] { return !listed(); }, 10s)) << "the process still runs";
+}
+
 }  // namespace

@@ -71,7 +71,7 @@ TEST_F(EngineTest, FunctionListHasTheBasics) {
 }
 
 TEST_F(EngineTest, StateProgressArrivesInRunOrderBeforeTheResult) {
-  ASSERT_EQ(engine_->progress_kind(), ProgressKind::kPerStep);  // the pong said protocol 2
+  ASSERT_EQ(engine_->capabilities().progress, ProgressKind::kPerStep);  // the pong said protocol 2
   struct Seen {
     std::mutex mu;
     std::vector<JobProgress> steps;
@@ -222,6 +222,44 @@ TEST_F(EngineTest, MinionRestartFailsInFlightJobAndRecovers) {
   ASSERT_TRUE(wait_engine(60s));
   auto p = run("test.ping");
   ASSERT_TRUE(p.ok()) << p.error().message;
+}
+
+// The sandbox engine runs 4 worker threads: four sleeps take them all, a
+// fifth waits for one. stop() removes the waiting one; a running one cannot
+// be stopped (a Python thread) and ends normally.
+TEST_F(EngineTest, StopRemovesAQueuedJobAndSaysARunningOneGoesOn) {
+  EXPECT_EQ(engine_->capabilities().stop, StopKind::kBeforeStart);
+  std::vector<std::string> jids(5);
+  std::vector<std::future<Result<JobResult>>> jobs;
+  for (int i = 0; i < 5; ++i) jobs.push_back(submit(JobRequest{"test.sleep", List{Value(3)}, {}, 60s}, &jids[i]));
+  std::this_thread::sleep_for(500ms);
+  auto stop = [&](const std::string& jid) {
+    auto p = std::make_shared<std::promise<Result<StopOutcome>>>();
+    auto f = p->get_future();
+    engine_->stop(jid, [p](Result<StopOutcome> r) { p->set_value(std::move(r)); });
+    EXPECT_EQ(f.wait_for(10s), std::future_status::ready);
+    return f.get();
+  };
+  auto queued = stop(jids[4]);
+  ASSERT_TRUE(queued.ok()) << queued.error().message;
+  EXPECT_TRUE(queued->stopped) << queued->how;
+  ASSERT_EQ(jobs[4].wait_for(5s), std::future_status::ready);
+  auto q = jobs[4].get();
+  ASSERT_FALSE(q.ok());
+  EXPECT_EQ(q.error().kind, ErrorKind::kCancelled);
+
+  auto running = stop(jids[0]);
+  ASSERT_TRUE(running.ok()) << running.error().message;
+  EXPECT_TRUE(running->held);
+  EXPECT_FALSE(running->stopped);
+  EXPECT_NE(running->how.find("cannot be killed"), std::string::npos) << running->how;
+  for (int i = 0; i < 4; ++i) {
+    auto r = saltgw::testing::await_job(std::move(jobs[i]), 60s);
+    EXPECT_TRUE(r.ok()) << i << ": " << r.error().message;
+  }
+  auto unknown = stop("20000101000000000000");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_FALSE(unknown->held);
 }
 
 }  // namespace

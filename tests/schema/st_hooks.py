@@ -31,7 +31,8 @@ KINDS_BY_STATUS = {
     502: {"connection_lost", "result_trimmed", "protocol"},
     503: {"minion_unreachable", "engine_unavailable", "overloaded", "cancelled"},
     504: {"timeout"},
-    501: {None},  # the connection gate: a method saltgw does not serve (HTTP-level, no kind)
+    501: {"not_implemented"},  # the connection gate: a method saltgw does not serve
+    505: {"http_version_not_supported"},
 }
 
 

@@ -2,6 +2,8 @@
 // exist: it never connects, but posts and timers run as on a device).
 #include "salt_ipc/in_flight.h"
 
+#include "salt_ipc/event_bus.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>

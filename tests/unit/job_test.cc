@@ -155,5 +155,43 @@ TEST(JobTest, FailureWithFalseReturnIsFunctionFailed) {
   EXPECT_NE(r.error().message.find("test.false"), std::string::npos) << r.error().message;
 }
 
+// ---- read_job_return: the one reading of an answer for every dispatch ----
+
+TEST(JobTest, ReadJobReturnTakesEveryField) {
+  Value answer(Map{{"fun", Value("test.arg")}, {"return", Value(List{Value(1)})}, {"retcode", Value(0)},
+                   {"success", Value(true)}, {"jid", Value("ignored")}});
+  JobResult r = read_job_return(answer, "20240101000000000001", "asked.fun");
+  EXPECT_EQ(r.jid, "20240101000000000001");
+  EXPECT_EQ(r.fun, "test.arg");  // the minion's word for the function wins
+  EXPECT_EQ(r.ret, Value(List{Value(1)}));
+  EXPECT_TRUE(r.success);
+  EXPECT_EQ(r.retcode, 0);
+}
+
+TEST(JobTest, ReadJobReturnJudgesByRetcodeWhenSuccessIsMissingOrNotABool) {
+  EXPECT_TRUE(read_job_return(Value(Map{{"return", Value(1)}}), "j", "f").success);
+  EXPECT_FALSE(read_job_return(Value(Map{{"retcode", Value(2)}}), "j", "f").success);
+  EXPECT_EQ(read_job_return(Value(Map{{"retcode", Value(2)}}), "j", "f").retcode, 2);
+  EXPECT_FALSE(read_job_return(Value(Map{{"success", Value("yes")}, {"retcode", Value(1)}}), "j", "f").success);
+  // success says false although retcode is 0: success wins.
+  EXPECT_FALSE(read_job_return(Value(Map{{"success", Value(false)}, {"retcode", Value(0)}}), "j", "f").success);
+}
+
+TEST(JobTest, ReadJobReturnOfAnythingButAMapKeepsTheDefaults) {
+  JobResult r = read_job_return(Value("not a map"), "j", "f");
+  EXPECT_EQ(r.fun, "f");
+  EXPECT_TRUE(r.ret.is_null());
+  EXPECT_TRUE(r.success);  // retcode 0
+  JobResult bad = read_job_return(Value(Map{{"fun", Value(5)}, {"retcode", Value("x")}}), "j", "f");
+  EXPECT_EQ(bad.fun, "f");
+  EXPECT_EQ(bad.retcode, 0);
+}
+
+TEST(JobTest, NoProgressNoteNamesTheDispatch) {
+  std::string note = no_progress_note("schedule");
+  EXPECT_NE(note.find("dispatch 'schedule'"), std::string::npos);
+  EXPECT_NE(note.find("master only"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace saltgw::salt_ipc

@@ -98,7 +98,10 @@ class ScriptedStrategy : public saltgw::salt_ipc::Strategy {
     return job.jid;
   }
   size_t in_flight() const override { return finish ? 1 : 0; }
-  ProgressKind progress_kind() const override { return kind_; }
+  saltgw::salt_ipc::Capabilities capabilities() const override {
+    if (kind_ == ProgressKind::kPerStep) return {kind_, "", saltgw::salt_ipc::StopKind::kNone};
+    return {kind_, saltgw::salt_ipc::no_progress_note("scripted"), saltgw::salt_ipc::StopKind::kNone};
+  }
 
   void step(int n) {
     ASSERT_TRUE(job.progress) << "the streamed job carries no progress callback";
@@ -186,6 +189,8 @@ TEST(StreamProgress, AcceptedLineSaysWhenNoProgressWillCome) {
   EXPECT_EQ(types(lines), (std::vector<std::string>{"accepted", "result"}));
   EXPECT_EQ(lines[0].find("progress")->as_string(), "none");
   EXPECT_NE(lines[0].find("progress_note")->as_string().find("master only"), std::string::npos);
+  // The note is the strategy's own (it names its dispatch), not the API's.
+  EXPECT_NE(lines[0].find("progress_note")->as_string().find("'scripted'"), std::string::npos);
 }
 
 TEST(StreamProgress, SlowClientGetsACountOfTheProgressNotQueued) {

@@ -1,66 +1,19 @@
-// Unit tests for salt_args/ through salt_args/cli_args.h: Salt's parse_input
-// and yamlify_arg (shell_split has its own, shlex_test.cc). The full
-// behaviour is checked against Salt itself by tests/differential/; these are
-// the clear, documented cases.
-#include "salt_args/cli_args.h"
+// Unit tests for salt_args/yamlify.h: Salt's yamlify_arg on one word, i.e.
+// Salt's YAML loading and the rules by which Salt keeps the word as typed.
+// The full behaviour is checked against Salt itself by tests/differential/;
+// these are the clear, documented cases.
+#include "salt_args/yamlify.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <string>
-#include <vector>
+#include <limits>
+
+#include "tests/unit/salt_args/alias_bomb.h"
 
 namespace saltgw::salt_ipc {
 namespace {
-
-std::vector<std::string> split_ok(std::string_view s) {
-  auto r = shell_split(s);
-  EXPECT_TRUE(r.ok()) << s;
-  return r.ok() ? r.value() : std::vector<std::string>{};
-}
-
-ParsedArgs parse_command(std::string_view s) {
-  auto words = split_ok(s);
-  EXPECT_FALSE(words.empty());
-  return parse_cli_args(std::vector<std::string>(words.begin() + 1, words.end()));
-}
-
-TEST(CliArgs, ReferenceExample) {
-  ParsedArgs p = parse_command("test.arg 1 yes [1,2] {a: b} k=v n=3");
-  List expected_args{Value(1), Value(true), Value(List{Value(1), Value(2)}), Value("{a:"),
-                     Value("b}")};
-  EXPECT_EQ(Value(p.args), Value(expected_args)) << Value(p.args).debug_string();
-  Map expected_kwargs{{"k", Value("v")}, {"n", Value(3)}};
-  EXPECT_EQ(Value(p.kwargs), Value(expected_kwargs));
-}
-
-TEST(ParseKwarg, Regex) {
-  auto kv = parse_kwarg("k=v");
-  ASSERT_TRUE(kv);
-  EXPECT_EQ(kv->first, "k");
-  EXPECT_EQ(kv->second, "v");
-  EXPECT_TRUE(parse_kwarg("a.b-c_d=1"));
-  EXPECT_TRUE(parse_kwarg("k="));
-  EXPECT_EQ(parse_kwarg("k=a=b")->second, "a=b");
-  EXPECT_TRUE(parse_kwarg("ключ=1"));
-  EXPECT_TRUE(parse_kwarg("_x=1"));
-  EXPECT_FALSE(parse_kwarg("key==value"));
-  EXPECT_FALSE(parse_kwarg("=value"));
-  EXPECT_FALSE(parse_kwarg("1a=2"));
-  EXPECT_FALSE(parse_kwarg("-k=1"));
-  EXPECT_FALSE(parse_kwarg("a b=1"));
-  EXPECT_FALSE(parse_kwarg("k=a\nb"));
-  EXPECT_EQ(parse_kwarg("k=ab\n")->second, "ab");  // `$` matches before a final newline
-}
-
-TEST(ParseCliArgs, KwargsAndPositionals) {
-  ParsedArgs p = parse_command("f key==value k= =v a.b=1 x-y=yes k2=v k2=w");
-  EXPECT_EQ(Value(p.args), Value(List{Value("key==value"), Value("=v")}));
-  EXPECT_EQ(p.kwargs.at("k"), Value(""));
-  EXPECT_EQ(p.kwargs.at("a.b"), Value(1));
-  EXPECT_EQ(p.kwargs.at("x-y"), Value(true));
-  EXPECT_EQ(p.kwargs.at("k2"), Value("w"));  // the last one wins
-}
 
 TEST(Yamlify, Booleans) {
   for (const char* t : {"yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE"}) {
@@ -222,29 +175,12 @@ TEST(Yamlify, PathologicalInputDoesNotCrash) {
   for (int i = 0; i < 50000; ++i) maps += "{a: ";
   EXPECT_EQ(yamlify_arg(maps), Value(maps));
   // Alias expansion ("billion laughs") is bounded.
-  std::string laughs = "[&a [x,x,x,x,x,x,x,x,x,x]";
-  char prev = 'a';
-  for (char c = 'b'; c <= 'j'; ++c) {
-    laughs += std::string(", &") + c + " [";
-    for (int i = 0; i < 10; ++i) laughs += std::string(i ? ",*" : "*") + prev;
-    laughs += "]";
-    prev = c;
-  }
-  laughs += "]";
+  std::string laughs = salt_args::test_input::alias_bomb(10);
   EXPECT_EQ(yamlify_arg(laughs), Value(laughs));
   // Invalid UTF-8 and control characters are kept as given.
   EXPECT_EQ(yamlify_arg("\xff\xfe"), Value("\xff\xfe"));
   EXPECT_EQ(yamlify_arg(std::string("a\0b", 3)), Value(std::string("a\0b", 3)));
   EXPECT_EQ(yamlify_arg("1" + std::string(5000, '0')), Value("1" + std::string(5000, '0')));
-}
-
-TEST(ParseCliValues, JsonListForm) {
-  Map kw{{"__kwarg__", Value(true)}, {"x", Value(1)}};
-  Map not_kw{{"__kwarg__", Value(false)}, {"y", Value(2)}};
-  ParsedArgs p = parse_cli_values(List{Value("a"), Value("k=v"), Value("2"), Value(3), Value(kw),
-                                       Value(not_kw)});
-  EXPECT_EQ(Value(p.args), Value(List{Value("a"), Value(2), Value(3), Value(Map{{"y", Value(2)}})}));
-  EXPECT_EQ(Value(p.kwargs), Value(Map{{"k", Value("v")}, {"x", Value(1)}}));
 }
 
 TEST(PythonFloatRepr, MatchesPython) {
