@@ -13,6 +13,7 @@
 #include "rest/error_map.h"
 #include "rest/routes.h"
 #include "rest/json.h"
+#include "rest/json_body.h"
 #include "rest/log_file.h"
 #include "rest/ui_assets.h"
 #include "salt_args/cli_args.h"
@@ -329,7 +330,9 @@ void LocalApi::run_job(JobRequest job, Responder respond, std::shared_ptr<void> 
       r = error_response(shared.error());
     } else if (const auto& result = shared.value();
                json_size_estimate(result->ret, kStreamedBodyBytes) >= kStreamedBodyBytes) {
-      r.json = std::shared_ptr<const Value>(result, &result->ret);  // encoded as it is sent; shared with the store
+      // Encoded as it is sent, from the value shared with the store (a large
+      // engine result: transcoded from its msgpack, never decoded).
+      r.body_source = std::make_shared<JsonBody>(std::shared_ptr<const Value>(result, &result->ret));
     } else {
       r = json_response(200, result->ret);
     }
@@ -452,8 +455,27 @@ struct NdjsonJob {
   void finish(const Map& last) {
     std::lock_guard<std::mutex> lock(mu);
     flush_dropped_locked();
-    stream->write(line(last));  // the job went on to its end even if nobody listens
-    stream->end();
+    Value result_line(last);
+    if (json_size_estimate(result_line, kStreamedBodyBytes) < kStreamedBodyBytes) {
+      stream->write(line(last));  // the job went on to its end even if nobody listens
+      stream->end();
+      return;
+    }
+    // A large result: its line is pulled piece by piece on a thread of its
+    // own that waits while the client is behind (as a large synchronous
+    // answer is sent, http_server.cc), so its text never sits whole in memory.
+    auto body = std::make_shared<JsonBody>(std::make_shared<const Value>(std::move(result_line)));
+    std::thread([s = stream, body] {
+      std::string piece;
+      for (bool more = true; more && !s->closed();) {
+        while (s->backlog() > (1u << 20) && !s->closed()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        piece.clear();
+        more = body->next(piece, 64 * 1024);
+        if (!more) piece.push_back('\n');
+        s->write(piece);
+      }
+      s->end();
+    }).detach();
   }
 };
 
@@ -521,7 +543,12 @@ void LocalApi::job_get(const std::string& jid, Responder respond) {
   }
   if (rec->error)
     for (auto& [k, v] : error_fields(ApiError(*rec->error))) m[k] = std::move(v);
-  HttpResponse r = json_response(200, Value(std::move(m)));
+  Value view(std::move(m));
+  HttpResponse r;
+  if (json_size_estimate(view, kStreamedBodyBytes) >= kStreamedBodyBytes)
+    r.body_source = std::make_shared<JsonBody>(std::make_shared<const Value>(std::move(view)));  // a large result
+  else
+    r = json_response(200, view);
   r.jid = jid;
   respond(std::move(r));
 }

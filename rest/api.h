@@ -75,10 +75,9 @@ struct HttpResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string file_path;  // when set: stream this file as the body
-  // When set (and body empty): a large JSON body, encoded while it is sent.
-  std::shared_ptr<const salt_ipc::Value> json;
   // When set (and body empty): a body produced piece by piece as the client
-  // takes it (rest/body_source.h), sent chunked.
+  // takes it (rest/body_source.h), sent chunked; for example a large JSON
+  // result (rest/json_body.h).
   std::shared_ptr<BodySource> body_source;
   std::string jid;        // for the access log
 };

@@ -3,7 +3,8 @@
 // The connection asks for the next piece only when the client's socket has
 // taken the previous one, so a body of any size costs about one piece of
 // memory on the way out. Implementations: the JSON text of a Value
-// (rest/json_body.h), a file (rest/http/file_body.h); a source is used by one
+// (rest/json_body.h, which transcodes a packed result
+// from msgpack without decoding it), a file (rest/http/file_body.h); a source is used by one
 // connection at a time, on its reactor thread, and is not thread-safe.
 #pragma once
 

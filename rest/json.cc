@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "rest/json_body.h"
+
 namespace saltgw::rest {
 
 using salt_ipc::Bytes;
@@ -100,23 +102,6 @@ std::string sanitize_utf8(std::string_view s) {
 using Writer = rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>,
                                  rapidjson::CrtAllocator, rapidjson::kWriteNanAndInfFlag>;
 
-// A RapidJSON output stream that hands full pieces to a sink.
-struct ChunkStream {
-  using Ch = char;
-  std::string buf;
-  size_t chunk;
-  const std::function<bool(std::string_view)>* sink;
-  bool ok = true;
-  void Put(char c) {
-    buf.push_back(c);
-    if (buf.size() >= chunk) Flush();
-  }
-  void Flush() {
-    if (ok && !buf.empty()) ok = (*sink)(buf);
-    buf.clear();
-  }
-};
-
 template <class W>
 void write(const Value& v, W& w) {
   struct V {
@@ -138,6 +123,15 @@ void write(const Value& v, W& w) {
       w.StartArray();
       for (const auto& e : l) write(e, w);
       w.EndArray();
+    }
+    // A packed result inside (a job view of a large result): its JSON text,
+    // from the transcoder that streams it elsewhere.
+    void operator()(const salt_ipc::PackedRef& p) {
+      std::string text;
+      JsonBody body(std::make_shared<const Value>(p));
+      while (body.next(text, 1 << 20)) {
+      }
+      w.RawValue(text.data(), text.size(), rapidjson::kStringType);
     }
     void operator()(const Map& m) {
       w.StartObject();
@@ -166,24 +160,16 @@ Result<Value> json_parse(std::string_view text, size_t max_depth) {
 }
 
 void json_write_chunked(const Value& v, const std::function<bool(std::string_view)>& sink, size_t chunk_bytes) {
-  ChunkStream cs;
-  cs.chunk = chunk_bytes;
-  cs.sink = &sink;
-  cs.buf.reserve(chunk_bytes + 16);
-  rapidjson::Writer<ChunkStream, rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::CrtAllocator,
-                    rapidjson::kWriteNanAndInfFlag>
-      w(cs);
-  write(v, w);
-  cs.Flush();
-}
-
-void json_append_string_part(std::string_view utf8_part, std::string& out) {
-  std::string clean = sanitize_utf8(utf8_part);
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.String(clean.data(), static_cast<rapidjson::SizeType>(clean.size()));
-  // Between the quotes the writer put around it.
-  out.append(buf.GetString() + 1, buf.GetSize() - 2);
+  // The Value is borrowed for the call: an aliasing pointer that owns nothing.
+  JsonBody body(std::shared_ptr<const Value>(std::shared_ptr<const Value>(), &v));
+  std::string piece;
+  piece.reserve(chunk_bytes + 16);
+  bool more = true;
+  while (more) {
+    piece.clear();
+    more = body.next(piece, chunk_bytes);
+    if (!piece.empty() && !sink(piece)) return;
+  }
 }
 
 size_t json_size_estimate(const Value& v, size_t stop_after) {
@@ -192,7 +178,8 @@ size_t json_size_estimate(const Value& v, size_t stop_after) {
   while (!todo.empty() && n < stop_after) {
     const Value* x = todo.back();
     todo.pop_back();
-    if (x->is_string() || x->is_bytes()) n += x->text().size() + 2;
+    if (const salt_ipc::Packed* p = x->packed()) n += p->msgpack().size() + 2;
+    else if (x->is_string() || x->is_bytes()) n += x->text().size() + 2;
     else if (x->is_list()) {
       n += 2;
       for (const auto& e : x->as_list()) todo.push_back(&e), n += 1;

@@ -4,7 +4,8 @@
 // non-recursive, and bounded in nesting depth. Writing renders Bytes as text
 // when they are valid UTF-8 and otherwise replaces bad sequences with U+FFFD
 // (JSON has no bytes type; Salt's own JSON outputter behaves alike);
-// non-finite floats become null.
+// non-finite floats become null. A Packed value (value.h) is written from its
+// msgpack encoding without being decoded.
 #pragma once
 
 #include <cstdint>
@@ -30,16 +31,10 @@ std::string json_write(const Value& v);
 
 // Writes the JSON text of v in pieces of about `chunk_bytes`, calling `sink`
 // for each; stops early when sink returns false. Peak memory is one piece, not
-// the whole text: for multi-megabyte results.
+// the whole text: for multi-megabyte results. (A loop over JsonBody,
+// rest/json_body.h, which a response pulls from instead.)
 void json_write_chunked(const Value& v, const std::function<bool(std::string_view)>& sink,
                         size_t chunk_bytes = 64 * 1024);
-
-// Appends the JSON string content (escaped, no quotes) of `utf8_part`, with
-// invalid UTF-8 replaced by U+FFFD as json_write does. Splitting a string
-// into parts and appending each gives the same text as the whole, provided
-// no part ends inside a well-formed UTF-8 sequence (rest/json_body.cc cuts
-// only before a byte that is not a continuation byte).
-void json_append_string_part(std::string_view utf8_part, std::string& out);
 
 // A cheap upper-bound-ish estimate of the JSON size of v (strings, keys and
 // a few bytes per scalar), to decide between a plain and a streamed body.

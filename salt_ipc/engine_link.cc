@@ -93,7 +93,16 @@ struct EngineLink::Impl {
         return false;
       }
       if (!got) return false;
-      auto v = msgpack_decode(std::string_view(static_cast<const char*>(msg.data()), msg.size()));
+      // A large reply (a big result) is not copied: its message is kept and
+      // the result stays in it, packed (msgpack_decode_shared).
+      Result<Value> v = Value();
+      if (msg.size() < kPackedMinBytes) {
+        v = msgpack_decode(std::string_view(static_cast<const char*>(msg.data()), msg.size()));
+      } else {
+        auto kept = std::make_shared<const zmq::message_t>(std::move(msg));
+        v = msgpack_decode_shared(kept, std::string_view(static_cast<const char*>(kept->data()), kept->size()),
+                                  kPackedMinBytes);
+      }
       if (!v || !v->is_map()) {
         log(LogLevel::kWarning, "engine: dropping an undecodable reply");
         continue;

@@ -1,5 +1,6 @@
 #include "salt_ipc/msgpack_codec.h"
 #include "salt_ipc/msgpack_internal.h"
+#include "salt_ipc/msgpack_reader.h"
 
 #include <cmath>
 #include <cstring>
@@ -45,6 +46,10 @@ void encode(const Value& v, msgpack::packer<StringBuffer>& pk, StringBuffer& raw
       pk.pack_array(static_cast<uint32_t>(l.size()));
       for (const auto& e : l) encode(e, pk, raw);
     }
+    // Encoded from its decoded value, so that encoding stays canonical (a
+    // packed map may have non-string or repeated keys). Not on a hot path:
+    // results are written as JSON, not sent back to Salt.
+    void operator()(const PackedRef& p) { encode(p->decoded(), pk, raw); }
     void operator()(const Map& m) {
       pk.pack_map(static_cast<uint32_t>(m.size()));
       for (const auto& [k, e] : m) {
@@ -152,6 +157,100 @@ Result<Value> msgpack_decode(std::string_view bytes, const DecodeLimits& limits)
   } catch (const std::exception& e) {
     return make_error(ErrorKind::kProtocol, std::string("malformed msgpack: ") + e.what());
   }
+}
+
+namespace {
+
+class MsgpackPacked : public Packed {
+ public:
+  MsgpackPacked(std::shared_ptr<const void> owner, std::string_view bytes, Value::Kind kind)
+      : Packed(bytes, kind), owner_(std::move(owner)) {}
+
+  bool contains_string(std::string_view needle) const override {
+    // Like contains_string on the decoded value: text values only, not keys.
+    std::vector<std::pair<uint64_t, bool>> open;  // elements left, is a map
+    std::string_view in = msgpack();
+    size_t off = 0;
+    MsgpackToken t;
+    do {
+      bool is_key = !open.empty() && open.back().second && open.back().first % 2 == 0;
+      if (!read_token(in, off, t)) return false;
+      if (!open.empty()) open.back().first--;
+      if (t.type == MsgpackToken::kStr && !is_key && t.data == needle) return true;
+      if ((t.type == MsgpackToken::kArray || t.type == MsgpackToken::kMap) && t.count > 0)
+        open.emplace_back(t.type == MsgpackToken::kMap ? 2 * uint64_t{t.count} : t.count,
+                          t.type == MsgpackToken::kMap);
+      while (!open.empty() && open.back().first == 0) open.pop_back();
+    } while (!open.empty());
+    return false;
+  }
+
+ protected:
+  Value decode() const override {
+    DecodeLimits unlimited;
+    unlimited.max_bytes = SIZE_MAX;
+    unlimited.max_elements = UINT32_MAX;
+    unlimited.max_depth = SIZE_MAX - 1;
+    auto v = msgpack_decode(msgpack(), unlimited);
+    return v ? std::move(v).value() : Value();  // checked when made: cannot fail
+  }
+
+ private:
+  std::shared_ptr<const void> owner_;
+};
+
+Value::Kind kind_of(const MsgpackToken& t) {
+  switch (t.type) {
+    case MsgpackToken::kNil: return Value::kNull;
+    case MsgpackToken::kBool: return Value::kBool;
+    case MsgpackToken::kInt: return Value::kInt;
+    case MsgpackToken::kUint:
+    case MsgpackToken::kDouble: return Value::kDouble;
+    case MsgpackToken::kStr: return Value::kString;
+    case MsgpackToken::kBin:
+    case MsgpackToken::kExt: return Value::kBytes;
+    case MsgpackToken::kArray: return Value::kList;
+    case MsgpackToken::kMap: return Value::kMap;
+  }
+  return Value::kNull;
+}
+
+}  // namespace
+
+Value make_packed(std::shared_ptr<const void> owner, std::string_view bytes) {
+  size_t off = 0;
+  MsgpackToken t;
+  if (!read_token(bytes, off, t)) return Value();
+  return Value(std::make_shared<const MsgpackPacked>(std::move(owner), bytes, kind_of(t)));
+}
+
+Result<Value> msgpack_decode_shared(std::shared_ptr<const void> owner, std::string_view bytes,
+                                    size_t packed_min, const DecodeLimits& limits) {
+  if (bytes.size() < packed_min) return msgpack_decode(bytes, limits);
+  if (auto ok = msgpack_check(bytes, limits); !ok) return ok.error();
+  size_t off = 0;
+  MsgpackToken t;
+  if (bytes.size() < packed_min || !read_token(bytes, off, t) || t.type != MsgpackToken::kMap)
+    return msgpack_decode(bytes, limits);
+  Map m;
+  std::string key;
+  for (uint32_t i = 0; i < t.count; ++i) {
+    MsgpackToken k;
+    if (!read_token(bytes, off, k) || !msgpack_key_string(k, key))
+      return make_error(ErrorKind::kProtocol, "msgpack map key of unsupported type");
+    size_t end = msgpack_skip(bytes, off);
+    if (end == SIZE_MAX) return make_error(ErrorKind::kProtocol, "truncated msgpack object");
+    std::string_view part = bytes.substr(off, end - off);
+    off = end;
+    if (part.size() >= packed_min) {
+      m.insert_or_assign(key, make_packed(owner, part));
+      continue;
+    }
+    auto v = msgpack_decode(part, limits);
+    if (!v) return v.error();
+    m.insert_or_assign(key, std::move(v).value());
+  }
+  return Value(std::move(m));
 }
 
 }  // namespace saltgw::salt_ipc

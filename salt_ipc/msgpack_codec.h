@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -34,5 +35,23 @@ std::string msgpack_encode(const Value& v);
 // Decodes exactly one msgpack object that fills `bytes` (trailing bytes are an
 // error). Errors are kProtocol with the reason.
 Result<Value> msgpack_decode(std::string_view bytes, const DecodeLimits& limits = {});
+
+// Decodes like msgpack_decode (same checks, same errors, an equal Value) but
+// without copying large parts: when `bytes` is a map, each of its values whose
+// encoding takes at least `packed_min` bytes stays in `bytes` as a Packed
+// value (value.h) sharing `owner`, which keeps the bytes alive. For a reply
+// envelope {"return": <20 MB>, "retcode": 0, ...}: the small fields are
+// decoded, the result is not (it is transcoded when written, salt_ipc never
+// copies it). The whole input is checked first (msgpack_check), so a Packed
+// value always decodes.
+Result<Value> msgpack_decode_shared(std::shared_ptr<const void> owner, std::string_view bytes,
+                                    size_t packed_min, const DecodeLimits& limits = {});
+
+// A Packed value over `bytes`, which must pass msgpack_check; `owner` keeps
+// them alive. Mostly for tests; msgpack_decode_shared makes these.
+Value make_packed(std::shared_ptr<const void> owner, std::string_view bytes);
+
+// Messages and members from this size on are worth keeping packed.
+inline constexpr size_t kPackedMinBytes = 64 * 1024;
 
 }  // namespace saltgw::salt_ipc

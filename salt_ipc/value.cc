@@ -4,6 +4,42 @@
 
 namespace saltgw::salt_ipc {
 
+Value::Kind Value::kind() const {
+  if (const auto* p = std::get_if<PackedRef>(&v_)) return (*p)->kind();
+  return static_cast<Kind>(v_.index());
+}
+
+const Packed* Value::packed() const {
+  const auto* p = std::get_if<PackedRef>(&v_);
+  return p ? p->get() : nullptr;
+}
+
+const Value& Value::plain() const {
+  const auto* p = std::get_if<PackedRef>(&v_);
+  return p ? (*p)->decoded() : *this;
+}
+
+Value& Value::unpack() {
+  if (const auto* p = std::get_if<PackedRef>(&v_)) {
+    Value copy = (*p)->decoded();
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+bool Value::operator==(const Value& o) const {
+  if (is_packed() || o.is_packed()) return plain() == o.plain();
+  return v_ == o.v_;
+}
+
+const Value& Packed::decoded() const {
+  std::call_once(once_, [this] {
+    decoded_ = std::make_unique<Value>(decode());
+    done_.store(true);
+  });
+  return *decoded_;
+}
+
 const Value* Value::find(std::string_view key) const {
   if (!is_map()) return nullptr;
   const auto& m = as_map();
@@ -39,6 +75,7 @@ void render(const Value& v, std::string& out) {
       }
       out += "]";
     }
+    void operator()(const PackedRef& p) { render(p->decoded(), out); }
     void operator()(const Map& m) {
       out += "{";
       bool first = true;
@@ -62,6 +99,7 @@ std::string Value::debug_string() const {
 }
 
 bool contains_string(const Value& v, std::string_view needle) {
+  if (const Packed* p = v.packed()) return p->contains_string(needle);
   if (v.is_string()) return v.as_string() == needle;
   if (v.is_list()) {
     for (const auto& e : v.as_list())
@@ -75,6 +113,7 @@ bool contains_string(const Value& v, std::string_view needle) {
 
 size_t approx_bytes(const Value& v) {
   constexpr size_t kNode = 32;
+  if (const Packed* p = v.packed()) return kNode + p->msgpack().size();
   if (v.is_string()) return kNode + v.as_string().size();
   if (v.is_bytes()) return kNode + v.as_bytes().data.size();
   size_t n = kNode;

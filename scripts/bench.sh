@@ -16,5 +16,6 @@ systemctl stop nginx 2>/dev/null || true
 "$venv/bin/python" -c "import matplotlib" 2>/dev/null || "$venv/bin/pip" install -q matplotlib
 SALTGW_BUILDDIR=${SALTGW_BENCH_BUILDDIR:-$here/build-release} SALTGW_MESON_ARGS="-Doptimization=2 -Ddebug=false -Db_lto=true -Dtests=disabled" \
   bash scripts/build.sh
+"$venv/bin/python" bench/large_result.py --venv "$venv" --saltgw "${SALTGW_BENCH_BUILDDIR:-$here/build-release}/gateway/saltgw" --paths sync,ndjson,job --runs 1
 exec "$venv/bin/python" bench/run_bench.py --saltgw "${SALTGW_BENCH_BUILDDIR:-$here/build-release}/gateway/saltgw" \
   --venv "$venv" "$@"

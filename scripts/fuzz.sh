@@ -32,8 +32,8 @@ while [ $# -gt 0 ]; do
 done
 case "$seconds" in ''|*[!0-9]*) echo "fuzz: SECONDS_PER_TARGET must be a whole number" >&2; exit 2 ;; esac
 
-targets=(fuzz_frame_decoder fuzz_event_codec fuzz_msgpack_decode fuzz_cli_args fuzz_json_request fuzz_log_file
-  fuzz_request_head fuzz_http_request)
+targets=(fuzz_frame_decoder fuzz_event_codec fuzz_msgpack_decode fuzz_msgpack_json fuzz_cli_args fuzz_json_request
+  fuzz_log_file fuzz_request_head fuzz_http_request)
 [ -n "$only" ] && targets=("$only")
 b=${SALTGW_FUZZ_BUILDDIR:-$here/build-asan}
 out=$b/fuzz-out

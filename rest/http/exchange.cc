@@ -122,11 +122,6 @@ Answer make_answer(HttpResponse r, std::vector<std::pair<std::string, std::strin
     }
     a.head.status = e.status;
     r.body = std::move(e.body);
-  } else if (r.json && r.body.empty()) {
-    a.head.fields = std::move(fields);
-    a.head.framing = framing_for(r.status, false);
-    a.source = std::make_unique<JsonBodySource>(std::move(r.json));
-    return a;
   } else if (r.body_source) {
     a.head.fields = std::move(fields);
     a.head.framing = framing_for(r.status, false);

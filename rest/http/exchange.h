@@ -99,7 +99,7 @@ class Exchange : public Reply {
 };
 
 // Builds the Answer for a whole response (no stream): the head's fields, the
-// body (a file opened now; a JSON value as a JsonBodySource). Exposed for tests.
+// body (a file opened now, or the response's body_source). Exposed for tests.
 Answer make_answer(HttpResponse response, std::vector<std::pair<std::string, std::string>> fields, bool keep_alive);
 
 // The response's fields: CORS first (when `cors`), then the response's own

@@ -101,6 +101,16 @@ def msgpack_values():
     write("fuzz_msgpack_decode", "float32", b"\x00" + b"\xca" + struct.pack(">f", 1.5))
     write("fuzz_msgpack_decode", "tight_limits_array", b"\x11" + salt.utils.msgpack.dumps([1, [2, [3]]]))
     write("fuzz_msgpack_decode", "lying_array_header", b"\xff\xdd\x00\x01\x00\x00\x01")
+    # The transcoder: the first byte picks the piece size (0x03: 4 bytes).
+    json_values = dict(values, escapes="\"q\" \\ / \n\t\x01\x7f caf\u00e9 \U0001F600",
+                       bad_utf8=b"a\xc3(\xed\xa0\x80\xf4\x90\x80\x80\xff",
+                       envelope={"id": "1", "return": "line\n" * 40, "retcode": 0, "success": True},
+                       dup_keys=None)
+    for name, v in json_values.items():
+        if v is not None:
+            write("fuzz_msgpack_json", name, b"\x03" + salt.utils.msgpack.dumps(v, use_bin_type=True))
+    write("fuzz_msgpack_json", "dup_keys", b"\x00" + bytes.fromhex("83a17a01a16102a17a03"))
+    write("fuzz_msgpack_json", "float32", b"\x01" + b"\xca" + struct.pack(">f", 1.5))
 
 
 def cli_commands():

@@ -137,6 +137,25 @@ TEST_F(EngineTest, CmdRunAndGrainsAndState) {
   EXPECT_EQ(*s->ret.find("test_|-gwtest-ok_|-gwtest_|-succeed_without_changes")->find("result"), Value(true));
 }
 
+// A large result stays in the reply message (a Packed value): not decoded on
+// the way through the strategy (settle_result's checks read it in place), and
+// equal to the expected text when it is looked at.
+TEST_F(EngineTest, LargeResultStaysPackedUntilInspected) {
+  auto c = run("cmd.run", List{Value("head -c 3000000 /dev/zero | tr '\\000' q")}, Map{{"python_shell", Value(true)}});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  ASSERT_TRUE(c->ret.is_packed());
+  EXPECT_TRUE(c->ret.is_string());
+  EXPECT_TRUE(c->success);
+  EXPECT_EQ(c->retcode, 0);
+  EXPECT_FALSE(c->ret.packed()->was_decoded());
+  EXPECT_EQ(c->ret.as_string(), std::string(3000000, 'q'));
+  EXPECT_TRUE(c->ret.packed()->was_decoded());
+  // A small result is decoded as before.
+  auto small = run("cmd.run", List{Value("echo hi")});
+  ASSERT_TRUE(small.ok()) << small.error().message;
+  EXPECT_FALSE(small->ret.is_packed());
+}
+
 TEST_F(EngineTest, FailingStateIsFunctionFailedWithTheStateResults) {
   auto s = run("state.sls", List{Value("gwfail")}, Map{{"queue", Value(true)}});
   ASSERT_FALSE(s.ok());

@@ -8,6 +8,7 @@
 
 #include "rest/http/deadlines.h"
 #include "rest/http/exchange.h"
+#include "rest/json_body.h"
 #include "rest/http/file_body.h"
 #include "rest/http/response_codec.h"
 
@@ -100,7 +101,8 @@ TEST(HttpExchange, AnswersForWholeJsonAndFileBodies) {
   EXPECT_EQ(a.body, r.body);
 
   HttpResponse j;
-  j.json = std::make_shared<const saltgw::salt_ipc::Value>(saltgw::salt_ipc::Value("x"));
+  j.body_source = std::make_shared<saltgw::rest::JsonBody>(
+      std::make_shared<const saltgw::salt_ipc::Value>(saltgw::salt_ipc::Value("x")));
   Answer b = make_answer(j, {}, true);
   EXPECT_EQ(b.head.framing, Framing::kChunked);
   ASSERT_TRUE(b.source);
