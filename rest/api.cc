@@ -409,6 +409,23 @@ Map outcome_map(const Result<std::shared_ptr<const JobResult>>& outcome) {
   return m;
 }
 
+// One NDJSON line of a value: its JSON text (pulled piece by piece), then "\n".
+class LineBody : public BodySource {
+ public:
+  explicit LineBody(std::shared_ptr<const Value> value) : json_(std::move(value)) {}
+  bool next(std::string& out, size_t max) override {
+    if (done_) return false;
+    if (json_.next(out, max)) return true;
+    out.push_back('\n');
+    done_ = true;
+    return false;
+  }
+
+ private:
+  JsonBody json_;
+  bool done_ = false;
+};
+
 // A streamed job's NDJSON lines after `accepted`. Progress lines are written
 // as the strategy reports them (in order, before the result, on its thread);
 // when the client is more than `limit` bytes behind, a progress line is not
@@ -461,21 +478,9 @@ struct NdjsonJob {
       stream->end();
       return;
     }
-    // A large result: its line is pulled piece by piece on a thread of its
-    // own that waits while the client is behind (as a large synchronous
-    // answer is sent, http_server.cc), so its text never sits whole in memory.
-    auto body = std::make_shared<JsonBody>(std::make_shared<const Value>(std::move(result_line)));
-    std::thread([s = stream, body] {
-      std::string piece;
-      for (bool more = true; more && !s->closed();) {
-        while (s->backlog() > (1u << 20) && !s->closed()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        piece.clear();
-        more = body->next(piece, 64 * 1024);
-        if (!more) piece.push_back('\n');
-        s->write(piece);
-      }
-      s->end();
-    }).detach();
+    // A large result: its line is pulled piece by piece as the client takes
+    // it (ResponseStream::end_with), so its text never sits whole in memory.
+    stream->end_with(std::make_shared<LineBody>(std::make_shared<const Value>(std::move(result_line))));
   }
 };
 

@@ -92,6 +92,20 @@ class ResponseStream {
   virtual bool write(std::string_view chunk) = 0;
   // Ends the response. Later writes are refused.
   virtual void end() = 0;
+  // Ends the response with `tail`'s bytes (a large last line), as one or more
+  // chunks. The HTTP layer pulls them only as the client takes them, so the
+  // tail never sits whole in memory and no thread waits for the client; this
+  // default (for streams without a connection behind them, such as tests'
+  // fakes) writes it all now.
+  virtual void end_with(std::shared_ptr<BodySource> tail) {
+    std::string piece;
+    for (bool more = true; more;) {
+      piece.clear();
+      more = tail->next(piece, 64 * 1024);
+      if (!piece.empty() && !write(piece)) break;
+    }
+    end();
+  }
   // Bytes queued for the client and not yet written to its socket.
   virtual size_t backlog() const = 0;
   virtual bool closed() const = 0;

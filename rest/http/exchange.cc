@@ -26,7 +26,20 @@ std::pair<size_t, bool> StreamState::take(std::string& out, size_t max) {
     out.append(chunks.front());
     chunks.pop_front();
   }
-  return {moved, ended && chunks.empty()};
+  if (chunks.empty() && tail && !closed && (moved == 0 || out.size() < max)) {
+    size_t before = out.size();
+    std::string data;
+    bool more = true;
+    while (data.empty() && more) more = tail->next(data, max);  // a source may give nothing on one call
+    if (!data.empty()) encode_chunk(data, out);
+    if (!more) {
+      out.append(kLastChunk);
+      tail.reset();
+    }
+    moved += out.size() - before;
+    backlog += out.size() - before;
+  }
+  return {moved, ended && chunks.empty() && !tail};
 }
 
 void StreamState::close() {
@@ -35,6 +48,7 @@ void StreamState::close() {
   size_t dropped = 0;
   for (const auto& c : chunks) dropped += c.size();
   chunks.clear();
+  tail.reset();
   backlog -= dropped;
 }
 
@@ -53,6 +67,18 @@ class StreamWriter : public ResponseStream {
     return queue(std::move(framed), false);
   }
   void end() override { queue(std::string(kLastChunk), true); }
+  void end_with(std::shared_ptr<BodySource> tail) override {
+    bool wake;
+    {
+      std::lock_guard<std::mutex> lock(s_->mu);
+      if (s_->closed || s_->ended) return;
+      s_->tail = std::move(tail);
+      s_->ended = true;
+      wake = !s_->wake_pending;
+      s_->wake_pending = true;
+    }
+    if (wake && s_->wake) s_->wake();
+  }
   size_t backlog() const override { return s_->backlog.load(); }
   bool closed() const override {
     std::lock_guard<std::mutex> lock(s_->mu);

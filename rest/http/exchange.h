@@ -43,14 +43,17 @@ struct ReactorRef {
 struct StreamState {
   std::mutex mu;
   std::deque<std::string> chunks;  // chunk-framed bytes, the last chunk included once ended
+  std::shared_ptr<BodySource> tail;  // end_with(): pulled by take() once `chunks` is empty
   bool ended = false;               // end() was called
   bool closed = false;              // nothing more is taken: the client is gone, or a HEAD request
   bool wake_pending = false;        // a wake-up is on its way to the connection
   std::atomic<size_t> backlog{0};   // queued here or written to the socket and not yet taken by it
   std::function<void()> wake;       // asks the connection to take chunks (set once, before any write)
 
-  // Connection: moves chunks into `out` until it holds about `max` bytes;
-  // returns the bytes moved and whether the stream is complete (all taken).
+  // Connection: moves chunks into `out` until it holds about `max` bytes,
+  // then (all chunks taken) one piece of the tail, chunk-framed, and the last
+  // chunk once the tail is done; returns the bytes moved (counted in
+  // `backlog`) and whether the stream is complete (all taken).
   std::pair<size_t, bool> take(std::string& out, size_t max);
   // Connection: the client is gone (or will never get a body).
   void close();

@@ -123,3 +123,80 @@ TEST(HttpExchange, AnswersForWholeJsonAndFileBodies) {
   Answer d = make_answer(n, {}, true);
   EXPECT_EQ(d.head.framing, Framing::kNone);
 }
+
+// A stream ended with a tail (ResponseStream::end_with): the queued chunks
+// first, then the tail a piece per take(), chunk-framed, then the last chunk;
+// every byte handed out is counted in the backlog until the connection
+// subtracts it, and a closed stream drops the tail unread.
+TEST(HttpExchange, StreamTailIsPulledAfterTheQueuedChunks) {
+  using saltgw::rest::http::StreamState;
+  std::string big(200 * 1024, 'x');
+  auto state = std::make_shared<StreamState>();
+  int wakes = 0;
+  state->wake = [&wakes] { ++wakes; };
+  {
+    std::lock_guard<std::mutex> lock(state->mu);
+    state->chunks.push_back("3\r\nabc\r\n");
+    state->backlog += 8;
+  }
+  class Tail : public saltgw::rest::BodySource {
+   public:
+    explicit Tail(std::string s) : s_(std::move(s)) {}
+    bool next(std::string& out, size_t max) override {
+      size_t n = std::min(max, s_.size() - pos_);
+      out.append(s_, pos_, n);
+      pos_ += n;
+      return pos_ < s_.size();
+    }
+    size_t pos_ = 0;
+   private:
+    std::string s_;
+  };
+  auto tail = std::make_shared<Tail>(big);
+  state->tail = tail;
+  state->ended = true;
+
+  std::string wire;
+  size_t taken = 0, rounds = 0;
+  for (bool complete = false; !complete; ++rounds) {
+    std::string out;
+    auto [moved, done] = state->take(out, 64 * 1024);
+    EXPECT_EQ(moved, out.size());
+    EXPECT_LE(out.size(), 64 * 1024 + 64u);  // about one piece at a time
+    taken += moved;
+    wire += out;
+    state->backlog -= moved;  // what the connection does once it is written
+    complete = done;
+    ASSERT_LT(rounds, 100u);
+  }
+  EXPECT_GE(rounds, 4u);  // 200 KiB in pieces, not at once
+  EXPECT_EQ(state->backlog.load(), 0u);
+  EXPECT_EQ(taken, wire.size());
+  // Undo the chunk framing: the queued chunk, then the tail, then the end.
+  std::string body;
+  size_t pos = 0;
+  for (;;) {
+    size_t eol = wire.find("\r\n", pos);
+    ASSERT_NE(eol, std::string::npos);
+    size_t n = std::stoul(wire.substr(pos, eol - pos), nullptr, 16);
+    if (n == 0) {
+      EXPECT_EQ(wire.substr(eol), "\r\n\r\n");
+      break;
+    }
+    body += wire.substr(eol + 2, n);
+    pos = eol + 2 + n + 2;
+  }
+  EXPECT_EQ(body, "abc" + big);
+
+  // Closed before the tail is pulled: the tail is dropped, never read.
+  auto closed = std::make_shared<StreamState>();
+  auto unread = std::make_shared<Tail>(big);
+  closed->tail = unread;
+  closed->ended = true;
+  closed->close();
+  std::string out;
+  closed->take(out, 64 * 1024);
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(unread->pos_, 0u);
+  (void)wakes;
+}
