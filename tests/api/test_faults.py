@@ -177,13 +177,15 @@ class Saltgw:
         args += list(extra)
         self.stderr = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdout=self.stderr, stderr=self.stderr)
-        wait_for("saltgw to answer GET /", self._root_ok, 20)
-        self.unit_id = requests.get(self.url + "/", timeout=5).json()["unit_id"]
+        # The unit id comes from the answer that shows saltgw is up: a second
+        # request could race the first one's close under max_connections: 1.
+        self.unit_id = wait_for("saltgw to answer GET /", self._root_unit_id, 20)
 
-    def _root_ok(self):
+    def _root_unit_id(self):
         if self.proc.poll() is not None:
             pytest.fail(f"saltgw exited with {self.proc.returncode}: {self.log()[-3000:]}")
-        return requests.get(self.url + "/", timeout=2).status_code == 200
+        r = requests.get(self.url + "/", timeout=2)
+        return r.json()["unit_id"] if r.status_code == 200 else None
 
     def log(self):
         with open(self.log_path, errors="replace") as f:
