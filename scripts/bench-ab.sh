@@ -34,6 +34,13 @@ for side in old new; do
     rm -rf "$src" && mkdir -p "$src"
     git -C "$here" archive "$rev" | tar -x -C "$src"
   fi
+  # A build folder configured for another source tree (an earlier run from
+  # another checkout) would rebuild that tree: start it afresh.
+  info=$work/$side-build/meson-info/meson-info.json
+  if [ -f "$info" ] && ! python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["directories"]["source"] != sys.argv[2])' \
+       "$info" "$(cd "$src" && pwd)"; then
+    rm -rf "$work/$side-build"
+  fi
   echo "building $side ($rev) in $work/$side-build ..." >&2
   SALTGW_BUILDDIR=$work/$side-build SALTGW_MESON_ARGS="-Doptimization=2 -Ddebug=false -Db_lto=true -Dtests=disabled" \
     bash "$src/scripts/build.sh" gateway/saltgw >/dev/null
