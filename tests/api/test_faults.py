@@ -179,7 +179,13 @@ class Saltgw:
         self.proc = subprocess.Popen(args, stdout=self.stderr, stderr=self.stderr)
         # The unit id comes from the answer that shows saltgw is up: a second
         # request could race the first one's close under max_connections: 1.
-        self.unit_id = wait_for("saltgw to answer GET /", self._root_unit_id, 20)
+        try:
+            self.unit_id = wait_for("saltgw to answer GET /", self._root_unit_id, 20)
+        except BaseException:
+            self.proc.kill()  # no fixture holds it yet: it would outlive the test run
+            self.proc.wait()
+            self.stderr.close()
+            raise
 
     def _root_unit_id(self):
         if self.proc.poll() is not None:
