@@ -24,6 +24,11 @@
 
 namespace saltgw::rest {
 
+// ASCII case-insensitive equality (header field names, tokens).
+bool iequals(std::string_view a, std::string_view b);
+// `s` without leading and trailing optional whitespace (SP, HTAB; RFC 9110 5.6.3).
+std::string_view trim(std::string_view s);
+
 struct HeadProblem {
   int status = 400;     // 400, 501 or 505
   std::string message;  // for the client: what is wrong, quoting (a bounded part of) the input
