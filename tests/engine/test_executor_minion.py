@@ -30,6 +30,11 @@ def imported():
     return sorted(m.rsplit(".", 1)[1] for m in list(sys.modules)
                   if m.startswith(("salt.loaded.int.module.", "salt.loaded.ext.module.")))
 
+def frozen():
+    """Objects the engine's process froze out of the garbage collector's scans."""
+    import gc
+    return gc.get_freeze_count()
+
 def dunders():
     return {"thread": threading.current_thread().name,
             "nested_ping": __salt__["test.ping"](),
@@ -270,6 +275,38 @@ def test_lazy_engine_runs_a_module_never_loaded_before(client):
     assert "hashutil" in run(client, "gwprobe.imported")["return"]
 
 
+def test_state_runs_take_turns_as_in_the_minion(client, minion):
+    """Salt runs one state run at a time: a second one waits with queue=True
+    and is refused with Salt's conflict without it. (The engine's threads
+    once ran them together; with queue=True they raced on Salt's file lock
+    and failed with FileLockError.)"""
+    slow = client.send({"op": "run", "jid": "20240101000000000201", "fun": "state.single",
+                        "arg": ["cmd.run"], "kwarg": {"name": "sleep 1"}})
+    queued = [client.send({"op": "run", "jid": f"2024010100000000021{n}", "fun": "state.sls",
+                           "arg": ["gwtest"], "kwarg": {"queue": True}}) for n in range(3)]
+    refused = client.send({"op": "run", "jid": "20240101000000000220", "fun": "state.sls",
+                           "arg": ["gwtest"]})
+    replies = [client.recv(timeout=120) for _ in range(5)]
+    order = [r["id"] for r in replies]
+    assert order == [refused, slow, *queued]  # the refusal at once, then in turn
+    conflict = replies[0]
+    assert conflict["success"] is False and conflict["retcode"] == 1
+    (line,) = conflict["return"]
+    assert line.startswith(f'The function "state.single" is running as PID {engine_pid(client)} ')
+    assert line.endswith("with jid 20240101000000000201")
+    for r in replies[1:]:
+        assert r["success"] is True and r["retcode"] == 0, r
+        (state,) = r["return"].values()
+        assert state["result"] is True
+
+
+def test_a_state_run_leaves_its_garbage_collected(client, minion):
+    """After a state run the engine collects its reference cycles (and
+    freezes what it keeps for good, so later collections are cheap)."""
+    assert run(client, "state.sls", "gwtest")["success"] is True
+    assert run(client, "gwprobe.frozen")["return"] > 10000
+
+
 def sync_until_copied(client, limit=60):
     """saltutil.sync_modules until it copies something: the minion's file
     server caches its file list for up to 20 s (fileserver_list_cache_time),
@@ -335,7 +372,7 @@ def test_idle_engine_does_not_wake_up(client):
     """Every thread of the engine's process sleeps while nothing happens (a
     count over 3 s; the serve loop used to wake every 100 ms: 30)."""
     pid = engine_pid(client)
-    time.sleep(0.5)
+    time.sleep(1.5)  # past the one collection after the last job (IDLE_COLLECT_S, 1 s)
     before = ctx_switches(pid)
     time.sleep(3)
     assert ctx_switches(pid) - before <= 3
@@ -349,3 +386,4 @@ def test_zz_minion_stop_removes_socket(minion):
     log = (minion["dir"] / "log" / "minion").read_text()
     assert "saltgw_executor stopped" in log
     assert "could not be started" not in log  # the engine never crashed
+

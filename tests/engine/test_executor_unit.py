@@ -63,6 +63,7 @@ def start_engine(tmp_path, monkeypatch, client_factory):
     mod = load_engine_module()
     monkeypatch.setattr(mod, "__salt__", FAKE_SALT, raising=False)
     monkeypatch.setattr(mod, "__opts__", {"sock_dir": str(tmp_path), "id": "unit"}, raising=False)
+    monkeypatch.setattr(mod, "_frozen", [True])  # no gc.freeze() of the test process
     running = []
 
     def start(**options):
@@ -791,3 +792,126 @@ def test_nothing_of_a_job_stays_referenced_after_its_reply(start_engine, monkeyp
     time.sleep(0.2)  # the worker is back on its queue, waiting
     gc.collect()
     assert refs[0]() is None  # not the return, not the reply: the worker kept nothing
+
+
+# -- state runs: one at a time, as in the minion --------------------------------
+
+STATE_RUNS_SEEN = []  # (jid, start, end) of each fake state run
+
+
+def _state_run(seconds, **kwargs):
+    began = time.monotonic()
+    time.sleep(seconds)
+    STATE_RUNS_SEEN.append((kwargs.get("__pub_jid"), began, time.monotonic()))
+    return {"gwtest-ok": {"result": True}}
+
+
+def _start_lane(start_engine, monkeypatch, opts=None):
+    STATE_RUNS_SEEN.clear()
+    engine, client = start_engine(workers=4, inline=())
+    opts_of_engine = type(engine).serve.__globals__["__opts__"]
+    monkeypatch.setitem(FAKE_SALT, "state.sls", _state_run)
+    monkeypatch.setitem(FAKE_SALT, "state.single", _state_run)
+    monkeypatch.setitem(FAKE_SALT, "state.sls_exists", _sleep)
+    for key, value in (opts or {}).items():
+        monkeypatch.setitem(opts_of_engine, key, value)
+    return engine, client
+
+
+def _jid(n):
+    return f"202401010000000001{n:02d}"
+
+
+def test_queued_state_runs_take_turns_in_arrival_order(start_engine, monkeypatch):
+    engine, client = _start_lane(start_engine, monkeypatch)
+    ids = [client.send({"op": "run", "fun": "state.sls", "jid": _jid(n), "arg": [0.15],
+                        "kwarg": {"queue": True}}) for n in range(3)]
+    other = client.send({"op": "run", "fun": "test.sleep", "arg": [0.05]})
+    replies = [client.recv() for _ in range(4)]
+    assert replies[0]["id"] == other  # not held up by the lane
+    assert [r["id"] for r in replies[1:]] == ids
+    assert all(r["success"] is True for r in replies)
+    runs = sorted(STATE_RUNS_SEEN, key=lambda run: run[1])
+    assert [run[0] for run in runs] == [_jid(n) for n in range(3)]
+    for before, after in zip(runs, runs[1:]):
+        assert after[1] >= before[2]  # never two at once
+
+
+def test_a_state_run_that_did_not_ask_to_queue_gets_salts_conflict(start_engine, monkeypatch):
+    engine, client = _start_lane(start_engine, monkeypatch)
+    first = client.send({"op": "run", "fun": "state.single", "jid": _jid(1), "arg": [0.4]})
+    t0 = time.monotonic()
+    refused = client.call({"op": "run", "fun": "state.sls", "jid": _jid(2), "arg": [0.1]})
+    assert time.monotonic() - t0 < 0.3  # at once, not after the running one
+    assert refused["success"] is False and refused["retcode"] == 1
+    (line,) = refused["return"]
+    assert line.startswith(f'The function "state.single" is running as PID {os.getpid()} and was started at ')
+    assert line.endswith(f"with jid {_jid(1)}")
+    # A function that is not a state run is not refused.
+    assert client.call({"op": "run", "fun": "state.sls_exists", "arg": [0.01]})["success"] is True
+    assert client.recv()["id"] == first
+    assert [run[0] for run in STATE_RUNS_SEEN] == [_jid(1)]
+
+
+@pytest.mark.parametrize("how", ["arg", "concurrent", "opts"])
+def test_queue_can_be_asked_as_salt_allows(start_engine, monkeypatch, how):
+    opts = {"state_queue": True} if how == "opts" else None
+    engine, client = _start_lane(start_engine, monkeypatch, opts)
+    asked = {"arg": {"arg": [0.05, "queue=True"]},
+             "concurrent": {"arg": [0.05], "kwarg": {"concurrent": True}},
+             "opts": {"arg": [0.05]}}[how]
+    first = client.send({"op": "run", "fun": "state.sls", "jid": _jid(1), "arg": [0.2]})
+    second = client.send(dict({"op": "run", "fun": "state.sls", "jid": _jid(2)}, **asked))
+    assert [client.recv()["id"] for _ in range(2)] == [first, second]
+    assert [run[0] for run in STATE_RUNS_SEEN] == [_jid(1), _jid(2)]
+
+
+def test_a_waiting_state_run_can_time_out_or_be_killed_and_the_lane_goes_on(start_engine, monkeypatch):
+    engine, client = _start_lane(start_engine, monkeypatch)
+    queued = {"op": "run", "fun": "state.sls", "arg": [0.05], "kwarg": {"queue": True}}
+    first = client.send({"op": "run", "fun": "state.sls", "jid": _jid(1), "arg": [0.4]})
+    late = client.send(dict(queued, jid=_jid(2), timeout=0.1))
+    killed = client.send(dict(queued, jid=_jid(3)))
+    last = client.send(dict(queued, jid=_jid(4)))
+    time.sleep(0.05)
+    kill = client.send({"op": "kill", "jid": _jid(3)})
+    replies = {}
+    while len(replies) < 5:
+        r = client.recv()
+        replies[r["id"]] = r
+    assert replies[late]["timed_out"] is True and "did not start" in replies[late]["return"]
+    assert replies[kill]["killed"] is True and "Killed before it started" in replies[killed]["return"]
+    assert replies[first]["success"] is True and replies[last]["success"] is True
+    assert [run[0] for run in STATE_RUNS_SEEN] == [_jid(1), _jid(4)]
+
+
+def test_a_state_run_dropped_before_it_started_frees_the_lane(start_engine, monkeypatch):
+    engine, client = _start_lane(start_engine, monkeypatch)
+    blocker = [client.send({"op": "run", "fun": "test.sleep", "arg": [0.3]}) for _ in range(4)]
+    # Every worker is busy: the state run holds the lane but has not started.
+    gone = client.send({"op": "run", "fun": "state.sls", "jid": _jid(1), "arg": [0.01], "timeout": 0.1})
+    assert client.recv()["id"] == gone
+    replies = [client.recv() for _ in blocker]
+    assert sorted(r["id"] for r in replies) == sorted(blocker)
+    nxt = client.call({"op": "run", "fun": "state.sls", "jid": _jid(2), "arg": [0.01]})
+    assert nxt["success"] is True  # not refused as if the dropped one still ran
+    assert [run[0] for run in STATE_RUNS_SEEN] == [_jid(2)]
+
+
+def test_after_work_the_engine_collects_garbage_once_when_idle(start_engine, monkeypatch):
+    engine, client = start_engine(inline=("test.ping",))
+    module = type(engine).serve.__globals__
+    collected = []
+    monkeypatch.setitem(module, "_collect", lambda: collected.append(time.monotonic()) or 0)
+    assert client.call({"op": "run", "fun": "test.ping"})["return"] is True
+    time.sleep(module["IDLE_COLLECT_S"] + 0.3)
+    assert collected == []  # an inline job leaves nothing to collect
+    for _ in range(3):
+        assert client.call({"op": "run", "fun": "test.sleep", "arg": [0.01]})["success"] is True
+    done = time.monotonic()
+    deadline = done + 10
+    while not collected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(module["IDLE_COLLECT_S"] * 2)
+    assert len(collected) == 1  # once, after the last of them, not per job
+    assert collected[0] - done >= module["IDLE_COLLECT_S"] - 0.05
