@@ -25,12 +25,7 @@ class PeerIo : public http::ConnectionIo {
  public:
   PeerIo(std::shared_ptr<Tcp::Peer> peer, ReactorHandler* handler, uint64_t id)
       : peer_(std::move(peer)), handler_(handler), id_(id) {}
-  void send(std::string bytes, std::function<void(bool ok)> done) override {
-    size_t n = bytes.size();
-    auto shared = std::make_shared<std::function<void(bool)>>(std::move(done));
-    peer_->send(RawBuffer(std::move(bytes), n)).then([shared](ssize_t) { (*shared)(true); },
-                                                      [shared](std::exception_ptr) { (*shared)(false); });
-  }
+  void send(std::string bytes, std::function<void(bool ok)> done) override;
   void shutdown(bool both) override { ::shutdown(peer_->fd(), both ? SHUT_RDWR : SHUT_WR); }
   void set_deadline(Clock::time_point when) override;
   void clear_deadline() override;
@@ -49,6 +44,7 @@ class ReactorHandler : public Tcp::Handler, public http::ReactorClient {
   std::shared_ptr<Tcp::Handler> clone() const override { return std::make_shared<ReactorHandler>(ctx_); }
 
   void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    writer().forget(peer->fd());  // nothing of a socket that had this number before
     uint64_t id = ++next_id_;
     http::ReactorRef reactor{std::this_thread::get_id(), reactor_transport()->mailbox()};
     auto conn = std::make_shared<http::Connection>(ctx_, std::make_unique<PeerIo>(peer, this, id), reactor,
@@ -63,6 +59,7 @@ class ReactorHandler : public Tcp::Handler, public http::ReactorClient {
   }
 
   void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    writer().forget(peer->fd());
     auto it = by_fd_.find(peer->fd());
     if (it == by_fd_.end()) return;
     uint64_t id = it->second;
@@ -97,6 +94,8 @@ class ReactorHandler : public Tcp::Handler, public http::ReactorClient {
     if (deadlines_.earliest() != before) rearm();
   }
 
+  http::SocketWriter& writer() { return reactor_transport()->writer(); }
+
  private:
   http::ReactorTransport* reactor_transport() { return static_cast<http::ReactorTransport*>(transport()); }
 
@@ -119,6 +118,9 @@ class ReactorHandler : public Tcp::Handler, public http::ReactorClient {
   http::Deadlines deadlines_;
 };
 
+void PeerIo::send(std::string bytes, std::function<void(bool ok)> done) {
+  handler_->writer().write(peer_->fd(), std::move(bytes), std::move(done));
+}
 void PeerIo::set_deadline(Clock::time_point when) { handler_->set_deadline(id_, when); }
 void PeerIo::clear_deadline() { handler_->clear_deadline(id_); }
 

@@ -1,6 +1,8 @@
 #include "rest/http/pistache_adapter.h"
 
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -42,6 +44,91 @@ std::vector<std::function<void()>> Mailbox::take() {
   return tasks;
 }
 
+SocketWriter::SocketWriter() : epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)) {
+  if (epoll_fd_ < 0) throw std::runtime_error("epoll_create1 failed");
+}
+
+SocketWriter::~SocketWriter() { ::close(epoll_fd_); }
+
+void SocketWriter::write(int socket, std::string bytes, std::function<void(bool ok)> done) {
+  auto& queue = queues_[socket];
+  bool was_idle = queue.empty();
+  queue.push_back(Piece{std::move(bytes), 0, std::move(done)});
+  if (was_idle) flush(socket);  // else it waits for room, or for the pieces before it
+}
+
+void SocketWriter::flush(int socket) {
+  auto it = queues_.find(socket);
+  if (it == queues_.end()) return;
+  auto& queue = it->second;
+  while (!queue.empty()) {
+    Piece& piece = queue.front();
+    while (piece.offset < piece.bytes.size()) {
+      ssize_t n = ::send(socket, piece.bytes.data() + piece.offset, piece.bytes.size() - piece.offset,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        piece.offset += static_cast<size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        // Edge-triggered: one event when the socket can take more.
+        epoll_event ev{};
+        ev.events = EPOLLOUT | EPOLLET;
+        ev.data.fd = socket;
+        if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, socket, &ev) < 0 && errno != EEXIST) return fail(socket);
+        return;
+      } else {
+        return fail(socket);
+      }
+    }
+    completions_.push_back([done = std::move(piece.done)] {
+      if (done) done(true);
+    });
+    queue.pop_front();
+  }
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, socket, nullptr);  // fails harmlessly if it never waited
+  queues_.erase(it);
+}
+
+void SocketWriter::fail(int socket) {
+  auto it = queues_.find(socket);
+  if (it == queues_.end()) return;
+  for (auto& piece : it->second)
+    completions_.push_back([done = std::move(piece.done)] {
+      if (done) done(false);
+    });
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, socket, nullptr);
+  queues_.erase(it);
+}
+
+void SocketWriter::forget(int socket) {
+  if (queues_.erase(socket)) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, socket, nullptr);
+}
+
+void SocketWriter::on_ready() {
+  epoll_event events[64];
+  int n;
+  do {
+    n = ::epoll_wait(epoll_fd_, events, 64, 0);
+    for (int i = 0; i < n; ++i) flush(events[i].data.fd);
+  } while (n == 64);
+}
+
+void SocketWriter::run_completions() {
+  while (!completions_.empty()) {
+    auto done = std::move(completions_.front());
+    completions_.pop_front();
+    done();  // may write again, and queue more
+  }
+}
+
+size_t SocketWriter::pending_bytes() const {
+  size_t total = 0;
+  for (const auto& [socket, queue] : queues_)
+    for (const auto& piece : queue) total += piece.bytes.size() - piece.offset;
+  return total;
+}
+
 ReactorTransport::ReactorTransport(const std::shared_ptr<Tcp::Handler>& handler)
     : Tcp::Transport(handler), handler_(handler), client_(dynamic_cast<ReactorClient*>(handler.get())) {
   if (!client_) throw std::logic_error("ReactorTransport: the handler is not a ReactorClient");
@@ -61,6 +148,7 @@ void ReactorTransport::registerPoller(Polling::Epoll& poller) {
   if (timer_fd_ < 0) throw std::runtime_error("timerfd_create failed");
   poller.addFd(timer_fd_, Flags<Polling::NotifyOn>(Polling::NotifyOn::Read), Polling::Tag(timer_fd_));
   poller.addFd(mailbox_->fd(), Flags<Polling::NotifyOn>(Polling::NotifyOn::Read), Polling::Tag(mailbox_->fd()));
+  poller.addFd(writer_.fd(), Flags<Polling::NotifyOn>(Polling::NotifyOn::Read), Polling::Tag(writer_.fd()));
 }
 
 void ReactorTransport::onReady(const Aio::FdSet& fds) {
@@ -75,8 +163,13 @@ void ReactorTransport::onReady(const Aio::FdSet& fds) {
       }
     } else if (entry.getTag() == Polling::Tag(mailbox_->fd())) {
       for (auto& task : mailbox_->take()) task();
+    } else if (entry.getTag() == Polling::Tag(writer_.fd())) {
+      writer_.on_ready();
     }
   }
+  // Every callback of this thread runs from here (Pistache's handlers, our
+  // tasks and timer): what their writes finished, now.
+  writer_.run_completions();
 }
 
 void ReactorTransport::arm(std::chrono::steady_clock::time_point when) {

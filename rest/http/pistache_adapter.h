@@ -3,9 +3,9 @@
 //
 // saltgw uses Pistache's TCP layer only, through its public API: Tcp::Listener
 // (accept thread, reactor threads), Tcp::Handler's onConnection / onInput /
-// onDisconnection, Tcp::Peer::send (its promise is resolved on the reactor
-// thread once the bytes are written) and a Tcp::Transport subclass made by
-// Listener::setTransportFactory, as Pistache's own Http::Endpoint does. HTTP
+// onDisconnection, Tcp::Peer for the socket and the client's address, and a
+// Tcp::Transport subclass made by Listener::setTransportFactory, as Pistache's
+// own Http::Endpoint does. HTTP
 // itself is saltgw's (rest/http/). The limitations, each with why it matters:
 //
 //  1. Http::Endpoint arms a periodic 500 ms timer on every reactor thread
@@ -23,11 +23,17 @@
 //     the eventfd after finding the queue empty), and nothing in the public API
 //     runs a task on a reactor thread. ReactorTransport has a mailbox of its
 //     own (an eventfd in the reactor's poller, drained before the tasks are
-//     taken), and saltgw calls Peer::send only on the connection's reactor
-//     thread, where the push and the pop cannot race.
-//  4. A write that fails with EPIPE or ECONNRESET leaves Peer::send's promise
-//     neither resolved nor rejected. Connections are therefore never kept
-//     alive by a pending send: they end when Pistache reports the disconnection.
+//     taken), and saltgw writes only on the connection's reactor thread.
+//  4. Peer::send cannot be used for an answer larger than the socket takes at
+//     once: when the socket is full, Transport::asyncWriteImpl breaks out of
+//     its write loop on EAGAIN without ending the loop around it, and calls
+//     send(2) again and again until the client reads (a reactor thread at
+//     100 % CPU for as long as a slow client does not read, and every other
+//     connection of that thread waiting). A write that fails with EPIPE or
+//     ECONNRESET also leaves its promise neither resolved nor rejected.
+//     ReactorTransport writes the connections' bytes itself (SocketWriter):
+//     send(2) as far as the socket takes them, then a wait in an epoll set of
+//     its own, in the reactor's poller, until the socket can take more.
 //  5. There is no way to stop reading a connection (Transport re-enables
 //     reading whenever it writes): input that arrives while an answer is in
 //     progress is buffered up to a limit (rest/http/connection.h).
@@ -39,17 +45,20 @@
 // tests/unit/pistache_adapter_test.cc pins the version (pistache/version.h)
 // and the behaviour relied on: a ReactorTransport's reactor has no timer while
 // nothing is due, tasks posted from another thread run on the reactor thread,
-// and Peer::send's promise resolves there.
+// Peer::send's promise resolves there, and its spin on a full socket (4).
 #pragma once
 
 #include <pistache/listener.h>
 #include <pistache/transport.h>
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace saltgw::rest::http {
@@ -77,6 +86,45 @@ class Mailbox {
   std::vector<std::function<void()>> tasks_;
 };
 
+// Writes to the sockets of one reactor thread's connections (limitation 4).
+// Reactor thread only. A socket's bytes go out in the order given; `done` of
+// each write runs once all its bytes are written (true) or the socket failed
+// (false), never inside write() itself: run_completions() runs them, one
+// after the other, so a `done` that writes again does not recurse.
+class SocketWriter {
+ public:
+  SocketWriter();
+  ~SocketWriter();
+  SocketWriter(const SocketWriter&) = delete;
+  SocketWriter& operator=(const SocketWriter&) = delete;
+
+  // The epoll set of the sockets waiting to take more: readable while one can.
+  int fd() const { return epoll_fd_; }
+  void write(int socket, std::string bytes, std::function<void(bool ok)> done);
+  // The socket is closing: what it still had to write is dropped, and its
+  // `done` callbacks never run.
+  void forget(int socket);
+  // fd() is readable: go on with the sockets that can take more.
+  void on_ready();
+  void run_completions();
+  // Bytes given and not yet written, over all sockets.
+  size_t pending_bytes() const;
+
+ private:
+  struct Piece {
+    std::string bytes;
+    size_t offset = 0;
+    std::function<void(bool)> done;
+  };
+  // Writes what `socket` takes of its queue; when it is full, waits in fd().
+  void flush(int socket);
+  void fail(int socket);
+
+  int epoll_fd_;
+  std::unordered_map<int, std::deque<Piece>> queues_;  // sockets with bytes still to write
+  std::deque<std::function<void()>> completions_;
+};
+
 // What the reactor thread calls back (implemented by the server's handler).
 class ReactorClient {
  public:
@@ -101,11 +149,14 @@ class ReactorTransport : public Pistache::Tcp::Transport {
   void disarm();
   bool on_reactor_thread() const { return context().thread() == std::this_thread::get_id(); }
   const std::shared_ptr<Mailbox>& mailbox() const { return mailbox_; }
+  // Reactor thread: the connections' writes (instead of Peer::send).
+  SocketWriter& writer() { return writer_; }
 
  private:
   std::shared_ptr<Pistache::Tcp::Handler> handler_;
   ReactorClient* client_;
   std::shared_ptr<Mailbox> mailbox_ = std::make_shared<Mailbox>();
+  SocketWriter writer_;
   int timer_fd_ = -1;
   bool armed_ = false;
 };

@@ -9,20 +9,25 @@
 #include <pistache/version.h>
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <fstream>
 #include <future>
+#include <iterator>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 
 using namespace Pistache;
 using saltgw::rest::http::ReactorClient;
 using saltgw::rest::http::ReactorTransport;
+using saltgw::rest::http::SocketWriter;
 
 namespace {
 
@@ -75,6 +80,76 @@ struct Probe : Tcp::Handler, ReactorClient {
   };
   static inline std::shared_ptr<Shared> shared;
 };
+
+int connect_to(uint16_t port);
+
+// CPU time (user + system) of one thread of this process, in milliseconds.
+long thread_cpu_ms(int tid) {
+  std::ifstream f("/proc/self/task/" + std::to_string(tid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stol(field);
+    if (i == 15) stime = std::stol(field);
+  }
+  return (utime + stime) * 1000 / ::sysconf(_SC_CLK_TCK);
+}
+
+// Writes a big answer to each client as it connects, through Peer::send or
+// through ReactorTransport's SocketWriter, and notes the reactor thread.
+struct BigWriter : Tcp::Handler, ReactorClient {
+  explicit BigWriter(bool use_writer) : use_writer(use_writer) {}
+  std::shared_ptr<Tcp::Handler> clone() const override { return std::make_shared<BigWriter>(use_writer); }
+  void onInput(const char*, size_t, const std::shared_ptr<Tcp::Peer>&) override {}
+  void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    shared->tid = static_cast<int>(::syscall(SYS_gettid));
+    std::string big(kBytes / 2, 'x');
+    if (!use_writer) {
+      peer->send(RawBuffer(big + big, kBytes));
+      return;
+    }
+    auto& writer = static_cast<ReactorTransport*>(transport())->writer();
+    writer.write(peer->fd(), big, [](bool ok) { shared->done.push_back(ok ? "first" : "first failed"); });
+    writer.write(peer->fd(), std::string(kBytes / 2, 'y'), [](bool ok) {
+      shared->done.push_back(ok ? "second" : "second failed");
+      shared->all_written.set_value();
+    });
+  }
+  void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    static_cast<ReactorTransport*>(transport())->writer().forget(peer->fd());
+  }
+  void on_timer() override {}
+  struct Shared {
+    std::atomic<int> tid{0};
+    std::vector<std::string> done;  // reactor thread; read after all_written
+    std::promise<void> all_written;
+  };
+  static constexpr size_t kBytes = 8u << 20;
+  static inline std::shared_ptr<Shared> shared;
+  bool use_writer;
+};
+
+// Starts a listener with BigWriter, connects a client that does not read
+// for a second; returns the reactor thread's CPU time in that second.
+long cpu_while_the_client_does_not_read(bool use_writer, Tcp::Listener& listener, int& client) {
+  BigWriter::shared = std::make_shared<BigWriter::Shared>();
+  listener.init(1, Flags<Tcp::Options>(Tcp::Options::ReuseAddr));
+  auto handler = std::make_shared<BigWriter>(use_writer);
+  listener.setHandler(handler);
+  listener.setTransportFactory([handler] { return std::make_shared<ReactorTransport>(handler); });
+  listener.bind();
+  listener.runThreaded();
+  client = connect_to(listener.getPort());  // 8 MiB: more than a loopback socket's buffers hold
+  for (int i = 0; i < 500 && BigWriter::shared->tid == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_NE(BigWriter::shared->tid.load(), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the socket is full by now
+  long before = thread_cpu_ms(BigWriter::shared->tid);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  return thread_cpu_ms(BigWriter::shared->tid) - before;
+}
 
 int connect_to(uint16_t port) {
   int s = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -164,4 +239,64 @@ TEST(PistacheAdapter, ReactorTransportSleepsRunsTimersTasksAndSends) {
   EXPECT_EQ(Probe::shared->timers.load(), 1);
   ::close(client);
   listener.shutdown();
+}
+
+TEST(PistacheAdapter, PeerSendSpinsOnAFullSocket) {
+  // Limitation 4: why saltgw writes through SocketWriter, not Peer::send.
+  Tcp::Listener listener(Address("127.0.0.1", Port(0)));
+  int client = -1;
+  long cpu = cpu_while_the_client_does_not_read(false, listener, client);
+  ::close(client);  // the spin ends with EPIPE or ECONNRESET
+  listener.shutdown();
+  EXPECT_GE(cpu, 100) << "Peer::send no longer spins while a client does not read: limitation 4 may be gone";
+}
+
+TEST(PistacheAdapter, SocketWriterWaitsForRoomWithoutSpinning) {
+  Tcp::Listener listener(Address("127.0.0.1", Port(0)));
+  int client = -1;
+  long cpu = cpu_while_the_client_does_not_read(true, listener, client);
+  EXPECT_LT(cpu, 50) << "the reactor thread kept working while the client did not read";
+  EXPECT_TRUE(BigWriter::shared->done.empty());  // nothing is done while bytes wait
+  // Now read all of it: both writes, in order, and then their callbacks.
+  std::string got;
+  char buf[1 << 16];
+  auto all = BigWriter::shared->all_written.get_future();
+  while (got.size() < BigWriter::kBytes) {
+    ssize_t n = ::recv(client, buf, sizeof buf, 0);
+    ASSERT_GT(n, 0);
+    got.append(buf, static_cast<size_t>(n));
+  }
+  ASSERT_EQ(all.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(got, std::string(BigWriter::kBytes / 2, 'x') + std::string(BigWriter::kBytes / 2, 'y'));
+  EXPECT_EQ(BigWriter::shared->done, (std::vector<std::string>{"first", "second"}));
+  ::close(client);
+  listener.shutdown();
+}
+
+TEST(SocketWriter, AFailedSocketFailsEveryWriteOnceAndAForgottenOneNone) {
+  int pair[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+  SocketWriter writer;
+  std::vector<std::string> done;
+  ::close(pair[1]);  // the peer is gone: send fails with EPIPE
+  writer.write(pair[0], "a", [&](bool ok) { done.push_back(ok ? "a ok" : "a failed"); });
+  writer.write(pair[0], "b", [&](bool ok) { done.push_back(ok ? "b ok" : "b failed"); });
+  EXPECT_TRUE(done.empty());  // not inside write()
+  writer.run_completions();
+  EXPECT_EQ(done, (std::vector<std::string>{"a failed", "b failed"}));
+  EXPECT_EQ(writer.pending_bytes(), 0u);
+  ::close(pair[0]);
+
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+  ::fcntl(pair[0], F_SETFL, O_NONBLOCK);
+  done.clear();
+  std::string big(4u << 20, 'z');  // more than the socket pair holds
+  writer.write(pair[0], big, [&](bool ok) { done.push_back(ok ? "big ok" : "big failed"); });
+  EXPECT_GT(writer.pending_bytes(), 0u);
+  writer.forget(pair[0]);
+  writer.run_completions();
+  EXPECT_TRUE(done.empty());
+  EXPECT_EQ(writer.pending_bytes(), 0u);
+  ::close(pair[0]);
+  ::close(pair[1]);
 }
