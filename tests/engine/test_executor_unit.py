@@ -896,22 +896,3 @@ def test_a_state_run_dropped_before_it_started_frees_the_lane(start_engine, monk
     nxt = client.call({"op": "run", "fun": "state.sls", "jid": _jid(2), "arg": [0.01]})
     assert nxt["success"] is True  # not refused as if the dropped one still ran
     assert [run[0] for run in STATE_RUNS_SEEN] == [_jid(2)]
-
-
-def test_after_work_the_engine_collects_garbage_once_when_idle(start_engine, monkeypatch):
-    engine, client = start_engine(inline=("test.ping",))
-    module = type(engine).serve.__globals__
-    collected = []
-    monkeypatch.setitem(module, "_collect", lambda: collected.append(time.monotonic()) or 0)
-    assert client.call({"op": "run", "fun": "test.ping"})["return"] is True
-    time.sleep(module["IDLE_COLLECT_S"] + 0.3)
-    assert collected == []  # an inline job leaves nothing to collect
-    for _ in range(3):
-        assert client.call({"op": "run", "fun": "test.sleep", "arg": [0.01]})["success"] is True
-    done = time.monotonic()
-    deadline = done + 10
-    while not collected and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(module["IDLE_COLLECT_S"] * 2)
-    assert len(collected) == 1  # once, after the last of them, not per job
-    assert collected[0] - done >= module["IDLE_COLLECT_S"] - 0.05

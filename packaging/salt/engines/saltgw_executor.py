@@ -90,10 +90,6 @@ STATE_RUNS = frozenset("state." + name for name in (
     "template_str", "request", "run_request", "show_highstate", "show_lowstate", "show_sls",
     "show_low_sls", "show_top", "show_states", "show_state_usage", "graph_highstate"))
 RETCODE_CONFLICT = 1  # salt.defaults.exitcodes.EX_STATE_COMPILER_ERROR, as Salt's conflict
-# After work, once nothing is in flight for this long, the engine collects
-# its garbage and gives free heap back: a state run leaves reference cycles
-# (loaders, renderers) that Python's own collector may keep for a long time.
-IDLE_COLLECT_S = 1.0
 
 
 def unsupported_reason(salt_version=None, python=None):
@@ -176,14 +172,16 @@ _frozen = []  # [True] once _collect froze what the engine keeps
 
 
 def _collect():
-    """Collect cyclic garbage; the number of objects freed.
+    """Collect cyclic garbage (after a state run); the number of objects freed.
 
     The first collection also freezes what survives it (gc.freeze: Salt's
     modules, the loader, what the engine holds for good), so that later ones
     scan only what came after: 25 ms -> 2 ms after a state run, measured
-    here. Not at start: a collection writes to every object it scans, and in
-    a process the minion forked that copies pages it still shared with the
-    minion (+5 MB PSS at rest); after a first job they are copied anyway.
+    here. Only after state runs, never at start or when idle: a full
+    collection writes to every object it scans, and in a process the minion
+    forked that copies the pages it still shared with the minion (+5 MB PSS
+    for the engine, and as much for the minion); a state run copies them
+    anyway.
     """
     freed = gc.collect()
     if not _frozen:
@@ -244,7 +242,6 @@ class Executor:
         self._parked = []  # jobs waiting for the function list; serve loop only
         self._lane_job = None  # the state run holding the lane; serve loop only
         self._lane = collections.deque()  # state runs waiting for it; serve loop only
-        self._collect_at = None  # when to collect garbage if still idle; serve loop only
         self._keys = itertools.count()
         self._queue = queue.Queue()
         self._stopping = threading.Event()
@@ -292,7 +289,6 @@ class Executor:
                 if self._router in ready:
                     self._take_requests()
                 self._expire()
-                self._collect_when_idle()
         finally:
             self._close()
 
@@ -306,8 +302,6 @@ class Executor:
                 big = self._finished(frames[0], frames[1]) or big
         if big:
             _trim()
-        if not self._jobs:
-            self._collect_at = time.monotonic() + IDLE_COLLECT_S
 
     def _take_requests(self):
         for frames in _drain(self._router):
@@ -318,8 +312,6 @@ class Executor:
         deadlines = [j.deadline for j in self._jobs.values() if j.deadline and not j.answered]
         if self.index.deadline() is not None:
             deadlines.append(self.index.deadline())
-        if self._collect_at is not None:
-            deadlines.append(self._collect_at)
         if not deadlines:
             return None
         return max(0, int((min(deadlines) - time.monotonic()) * 1000) + 1)
@@ -434,19 +426,6 @@ class Executor:
                 self._lane_job = nxt
                 self._dispatch(nxt)
                 return
-
-    def _collect_when_idle(self):
-        """Collect garbage and trim the heap once nothing ran for IDLE_COLLECT_S."""
-        if self._collect_at is None or time.monotonic() < self._collect_at:
-            return
-        self._collect_at = None
-        if self._jobs:
-            return  # busy again: the next job to end arms it anew
-        began = time.monotonic()
-        freed = _collect()
-        _trim()
-        log.debug("saltgw_executor: idle: %d objects collected in %.1f ms", freed,
-                  (time.monotonic() - began) * 1000)
 
     def _resume_parked(self):
         """The function list is there: route the jobs that waited for it."""
