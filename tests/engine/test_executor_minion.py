@@ -15,7 +15,7 @@ import time
 import pytest
 import salt.version
 
-from conftest import ENGINE_PY, ROOT
+from conftest import ENGINE_FILES, ROOT
 
 SANDBOX = os.path.join(ROOT, "tests", "sandbox", "sandbox_minion.py")
 
@@ -54,7 +54,8 @@ def minion(tmp_path_factory):
     d = tmp_path_factory.mktemp("minion")
     os.makedirs(d / "extmods" / "engines")
     os.makedirs(d / "extmods" / "modules")
-    shutil.copy(ENGINE_PY, d / "extmods" / "engines")
+    for path in ENGINE_FILES:
+        shutil.copy(path, d / "extmods" / "engines")
     (d / "extmods" / "modules" / "gwprobe.py").write_text(PROBE_MODULE)
     try:
         started = sandbox("start", str(d), "--set", "engines=[{saltgw_executor: {workers: 4}}]")

@@ -20,7 +20,7 @@ import salt.loader
 import salt.loader.lazy
 import salt.version
 
-from conftest import ENGINE_PY, load_engine_module
+from conftest import ENGINE_FILES, load_engine_module
 
 
 def _arg(*args, **kwargs):
@@ -346,7 +346,8 @@ def loader_engine(tmp_path, client_factory):
     ext = tmp_path / "extmods"
     (ext / "engines").mkdir(parents=True)
     (ext / "modules").mkdir()
-    shutil.copy(ENGINE_PY, ext / "engines")
+    for path in ENGINE_FILES:
+        shutil.copy(path, ext / "engines")
     (ext / "modules" / "gwfake.py").write_text(FAKE_MODULE)
     opts = salt.config.minion_config(None)
     opts.update(id="unit-minion", sock_dir=str(tmp_path), extension_modules=str(ext),

@@ -109,6 +109,7 @@ trap 'exit 130' INT TERM
 # Every path the package installs or creates; none may be left after purge.
 installed_paths=(/etc/saltgw /etc/saltgw/saltgw.yaml /usr/sbin/saltgw /usr/bin/saltgw-call
                  /usr/share/saltgw /usr/share/saltgw/engines/saltgw_executor.py
+                 /usr/share/saltgw/engines/saltgw_function_index.py
                  /etc/salt/minion.d/saltgw.conf /var/lib/saltgw /lib/systemd/system/saltgw.service
                  /usr/share/man/man8/saltgw.8.gz /usr/share/man/man1/saltgw-call.1.gz
                  /usr/share/doc/saltgw)
@@ -164,7 +165,8 @@ contents() {
   dpkg-deb -c "$deb" >"$work/contents"
   cat "$work/contents"
   for p in ./usr/sbin/saltgw ./usr/bin/saltgw-call ./etc/saltgw/saltgw.yaml ./etc/salt/minion.d/saltgw.conf \
-           ./usr/share/saltgw/engines/saltgw_executor.py ./lib/systemd/system/saltgw.service \
+           ./usr/share/saltgw/engines/saltgw_executor.py ./usr/share/saltgw/engines/saltgw_function_index.py \
+           ./lib/systemd/system/saltgw.service \
            ./usr/share/man/man8/saltgw.8.gz ./usr/share/man/man1/saltgw-call.1.gz \
            ./usr/share/doc/saltgw/operator-guide.md.gz; do
     grep -q " $p\$" "$work/contents" || { echo "missing from the package: $p"; return 1; }

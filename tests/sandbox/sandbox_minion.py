@@ -189,7 +189,9 @@ def _wait_ready(d, opts, deadline, timeout, proc):
     raise SystemExit(f"sandbox: minion not ready after {timeout}s ({last}); see {d}/log/minion")
 
 
-ENGINE = os.path.join(HERE, "..", "..", "packaging", "salt", "engines", "saltgw_executor.py")
+ENGINES_DIR = os.path.join(HERE, "..", "..", "packaging", "salt", "engines")
+# The engine and the sibling module it loads from its own directory.
+ENGINE_FILES = ("saltgw_executor.py", "saltgw_function_index.py")
 AUTOPI_PATCH = os.path.join(HERE, "autopi_patch.py")
 AUTOPI_RETURNER = os.path.join(HERE, "event_result_returner.py")
 
@@ -223,7 +225,8 @@ def start(d, minion_id, ipc_mode, extra, timeout, engine=False, autopi=False):
         open(autopi_marker(d), "w").close()
     if engine:
         os.makedirs(os.path.join(d, "extmods", "engines"), exist_ok=True)
-        shutil.copy(ENGINE, os.path.join(d, "extmods", "engines", "saltgw_executor.py"))
+        for name in ENGINE_FILES:
+            shutil.copy(os.path.join(ENGINES_DIR, name), os.path.join(d, "extmods", "engines", name))
         extra.setdefault("engines", "[{saltgw_executor: {workers: 4}}]")
     if running_pid(d):
         print(conf_path(d))
