@@ -194,7 +194,7 @@ RequestHeadChecker::State RequestHeadChecker::field_line(std::string_view text) 
   if (!is_token(name)) return bad(400, "malformed header field name " + quote(name));
   std::string_view raw = text.substr(colon + 1);
   for (char c : raw)
-    if (c == '\0') return bad(400, "header " + std::string(name) + ": NUL byte in its value");
+    if (c == '\0') return bad(400, "header " + quote(name) + ": NUL byte in its value");
   std::string_view value = trim(raw);
   if (iequals(name, "Content-Length")) {
     if (value.empty() || value.size() > 15 ||
@@ -213,7 +213,7 @@ RequestHeadChecker::State RequestHeadChecker::field_line(std::string_view text) 
     std::string_view as_read = raw;
     while (!as_read.empty() && as_read.front() == ' ') as_read.remove_prefix(1);
     if (auto why = field_check_(name, as_read))
-      return bad(400, "header " + std::string(name) + ": value " + quote(value) + " could not be read (" +
+      return bad(400, "header " + quote(name) + ": value " + quote(value) + " could not be read (" +
                           why->substr(0, 80) + ")");
   }
   return State::kNeedMore;
