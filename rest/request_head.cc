@@ -35,8 +35,12 @@ bool is_token(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return is_tchar(static_cast<unsigned char>(c)); });
 }
 
-// Input quoted in a message: at most 40 bytes, control bytes and non-ASCII
-// as \xNN, so the JSON answer and the access log stay readable.
+std::string unsupported_method(std::string_view method) {
+  return "HTTP method " + quote(method) + " is not supported; use GET, POST, PUT, DELETE or OPTIONS";
+}
+
+}  // namespace
+
 std::string quote(std::string_view s) {
   static const char* hex = "0123456789abcdef";
   std::string out = "'";
@@ -53,12 +57,6 @@ std::string quote(std::string_view s) {
   if (s.size() > 40) out += "...";
   return out + "'";
 }
-
-std::string unsupported_method(std::string_view method) {
-  return "HTTP method " + quote(method) + " is not supported; use GET, POST, PUT, DELETE or OPTIONS";
-}
-
-}  // namespace
 
 RequestHeadChecker::RequestHeadChecker(FieldCheck field_check) : field_check_(std::move(field_check)) {}
 

@@ -28,6 +28,10 @@ namespace saltgw::rest {
 bool iequals(std::string_view a, std::string_view b);
 // `s` without leading and trailing optional whitespace (SP, HTAB; RFC 9110 5.6.3).
 std::string_view trim(std::string_view s);
+// Client input quoted in a message: in single quotes, at most 40 bytes (then
+// "..."), control bytes, non-ASCII, quotes and backslashes as \xNN, so a JSON
+// error and the access log stay short and readable.
+std::string quote(std::string_view s);
 
 struct HeadProblem {
   int status = 400;     // 400, 501 or 505

@@ -9,6 +9,7 @@ namespace saltgw::rest::http {
 namespace {
 
 using saltgw::rest::iequals;
+using saltgw::rest::quote;
 using saltgw::rest::trim;
 
 bool is_tchar(unsigned char c) {
@@ -24,18 +25,6 @@ int hex_digit(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-// Input quoted in a message: at most 20 bytes, others than printable ASCII as \xNN.
-std::string printable(std::string_view s) {
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < s.size() && i < 20; ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c >= 0x7f || c == '\'' || c == '\\') out += std::string("\\x") + hex[c >> 4] + hex[c & 15];
-    else out += static_cast<char>(c);
-  }
-  return s.size() > 20 ? out + "..." : out;
 }
 
 constexpr size_t kMaxChunkLine = 1024;  // a chunk-size line (with extensions) or a trailer field
@@ -233,7 +222,7 @@ size_t RequestParser::feed_chunked(std::string_view bytes) {
       std::string_view size = trim(std::string_view(line).substr(0, line.find(';')));
       uint64_t n = 0;
       if (size.empty() || size.size() > 15 || !std::all_of(size.begin(), size.end(), [](char c) { return hex_digit(c) >= 0; }))
-        return bad(400, "malformed chunked body: chunk size '" + printable(size) + "' is not hexadecimal"), used;
+        return bad(400, "malformed chunked body: chunk size " + quote(size) + " is not hexadecimal"), used;
       for (char c : size) n = n * 16 + static_cast<uint64_t>(hex_digit(c));
       if (request_.body.size() + n > limits_.max_body_bytes)
         return bad(413, "request body of more than " + std::to_string(limits_.max_body_bytes) +
