@@ -15,7 +15,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 engine=$here/packaging/salt/engines/saltgw_executor.py
-files=("$engine" "$here/packaging/salt/engines/saltgw_function_index.py")
+files=("$engine" "$here/packaging/salt/engines/saltgw_function_index.py" "$here/packaging/salt/engines/saltgw_job_runtime.py")
 passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "ok   $*"; }
 bad() { failed=$((failed + 1)); echo "FAIL $*"; }

@@ -10,7 +10,8 @@ import zmq
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ENGINE_PY = os.path.join(ROOT, "packaging", "salt", "engines", "saltgw_executor.py")
 # The engine loads its sibling from its own directory: copy both, always.
-ENGINE_FILES = (ENGINE_PY, os.path.join(ROOT, "packaging", "salt", "engines", "saltgw_function_index.py"))
+ENGINE_FILES = (ENGINE_PY,) + tuple(os.path.join(ROOT, "packaging", "salt", "engines", name)
+                                 for name in ("saltgw_function_index.py", "saltgw_job_runtime.py"))
 
 
 def load_engine_module(name="saltgw_executor_under_test"):

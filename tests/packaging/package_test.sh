@@ -109,7 +109,7 @@ trap 'exit 130' INT TERM
 # Every path the package installs or creates; none may be left after purge.
 installed_paths=(/etc/saltgw /etc/saltgw/saltgw.yaml /usr/sbin/saltgw /usr/bin/saltgw-call
                  /usr/share/saltgw /usr/share/saltgw/engines/saltgw_executor.py
-                 /usr/share/saltgw/engines/saltgw_function_index.py
+                 /usr/share/saltgw/engines/saltgw_function_index.py /usr/share/saltgw/engines/saltgw_job_runtime.py
                  /etc/salt/minion.d/saltgw.conf /var/lib/saltgw /lib/systemd/system/saltgw.service
                  /usr/share/man/man8/saltgw.8.gz /usr/share/man/man1/saltgw-call.1.gz
                  /usr/share/doc/saltgw)
@@ -166,6 +166,7 @@ contents() {
   cat "$work/contents"
   for p in ./usr/sbin/saltgw ./usr/bin/saltgw-call ./etc/saltgw/saltgw.yaml ./etc/salt/minion.d/saltgw.conf \
            ./usr/share/saltgw/engines/saltgw_executor.py ./usr/share/saltgw/engines/saltgw_function_index.py \
+           ./usr/share/saltgw/engines/saltgw_job_runtime.py \
            ./lib/systemd/system/saltgw.service \
            ./usr/share/man/man8/saltgw.8.gz ./usr/share/man/man1/saltgw-call.1.gz \
            ./usr/share/doc/saltgw/operator-guide.md.gz; do

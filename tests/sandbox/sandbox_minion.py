@@ -191,7 +191,7 @@ def _wait_ready(d, opts, deadline, timeout, proc):
 
 ENGINES_DIR = os.path.join(HERE, "..", "..", "packaging", "salt", "engines")
 # The engine and the sibling module it loads from its own directory.
-ENGINE_FILES = ("saltgw_executor.py", "saltgw_function_index.py")
+ENGINE_FILES = ("saltgw_executor.py", "saltgw_function_index.py", "saltgw_job_runtime.py")
 AUTOPI_PATCH = os.path.join(HERE, "autopi_patch.py")
 AUTOPI_RETURNER = os.path.join(HERE, "event_result_returner.py")
 
