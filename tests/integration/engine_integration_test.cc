@@ -14,9 +14,11 @@
 #include "salt_ipc/minion_config.h"
 #include "tests/integration/jobs.h"
 #include "tests/integration/sandbox.h"
+#include "tests/integration/strategy_contract.h"
 
 using namespace saltgw::salt_ipc;
 using namespace std::chrono_literals;
+namespace contract = saltgw::testing::contract;
 
 namespace {
 
@@ -47,8 +49,7 @@ class EngineTest : public ::testing::Test {
   }
 
   Result<JobResult> run(std::string fun, List args = {}, Map kwargs = {}, std::chrono::milliseconds timeout = 60s) {
-    return saltgw::testing::await_job(submit(JobRequest{std::move(fun), std::move(args), std::move(kwargs), timeout}),
-                                      timeout);
+    return saltgw::testing::run_job(*engine_, std::move(fun), std::move(args), std::move(kwargs), timeout);
   }
 
   JidGenerator jids_;
@@ -109,20 +110,11 @@ TEST_F(EngineTest, StateProgressArrivesInRunOrderBeforeTheResult) {
 }
 
 TEST_F(EngineTest, TestPing) {
-  std::string jid;
-  auto r = submit(JobRequest{"test.ping", {}, {}, 10s}, &jid).get();
-  ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r->ret, Value(true));
-  EXPECT_EQ(r->jid, jid);
-  EXPECT_TRUE(is_valid_jid(jid));
+  contract::test_ping_answers_true(*engine_, 10s);
 }
 
 TEST_F(EngineTest, ArgsAndKwargs) {
-  auto r = run("test.arg", List{Value(1), Value("two")}, Map{{"k", Value("v")}, {"n", Value(3)}});
-  ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(*r->ret.find("args"), Value(List{Value(1), Value("two")}));
-  EXPECT_EQ(*r->ret.find("kwargs")->find("k"), Value("v"));
-  EXPECT_EQ(*r->ret.find("kwargs")->find("n"), Value(3));
+  contract::test_arg_passes_args_and_kwargs(*engine_);
 }
 
 TEST_F(EngineTest, CmdRunAndGrainsAndState) {
@@ -132,9 +124,7 @@ TEST_F(EngineTest, CmdRunAndGrainsAndState) {
   auto g = run("grains.get", List{Value("id")});
   ASSERT_TRUE(g.ok()) << g.error().message;
   EXPECT_FALSE(g->ret.text().empty());
-  auto s = run("state.sls", List{Value("gwtest")}, Map{{"queue", Value(true)}});
-  ASSERT_TRUE(s.ok()) << s.error().message;
-  EXPECT_EQ(*s->ret.find("test_|-gwtest-ok_|-gwtest_|-succeed_without_changes")->find("result"), Value(true));
+  contract::state_sls_of_test_state(*engine_);
 }
 
 // A large result stays in the reply message (a Packed value): not decoded on
@@ -165,36 +155,17 @@ TEST_F(EngineTest, FailingStateIsFunctionFailedWithTheStateResults) {
 }
 
 TEST_F(EngineTest, UnknownAndRaisingFunctions) {
-  auto start = std::chrono::steady_clock::now();
-  auto u = run("no.such");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
-  ASSERT_FALSE(u.ok());
-  EXPECT_EQ(u.error().kind, ErrorKind::kUnknownFunction) << u.error().message;
-  auto e = run("test.exception", List{Value("boom")});
-  ASSERT_FALSE(e.ok());
-  EXPECT_EQ(e.error().kind, ErrorKind::kFunctionFailed) << e.error().message;
+  contract::unknown_function_is_an_error_naming_it(*engine_, 1s);
+  if (HasFatalFailure()) return;
+  contract::raising_function_is_function_failed(*engine_, contract::ExceptionWords::kQuoted);
 }
 
 TEST_F(EngineTest, FiftyJobsInFlight) {
-  std::vector<std::future<Result<JobResult>>> fs;
-  std::vector<std::string> jids(50);
-  for (int i = 0; i < 50; ++i)
-    fs.push_back(submit(JobRequest{"test.echo", List{Value("e" + std::to_string(i))}, {}, 60s}, &jids[i]));
-  for (int i = 0; i < 50; ++i) {
-    auto r = fs[i].get();
-    ASSERT_TRUE(r.ok()) << r.error().message;
-    EXPECT_EQ(r->ret, Value("e" + std::to_string(i)));
-    EXPECT_EQ(r->jid, jids[i]);
-  }
-  EXPECT_EQ(engine_->in_flight(), 0u);
+  contract::jobs_in_flight_each_get_their_own_answer(*engine_, {50, "e", 60s, false});
 }
 
 TEST_F(EngineTest, Timeout) {
-  auto r = run("test.sleep", List{Value(3)}, {}, 500ms);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().kind, ErrorKind::kTimeout) << r.error().message;
-  auto p = run("test.ping");
-  EXPECT_TRUE(p.ok());
+  contract::job_outliving_its_timeout_gets_timeout(*engine_, 3, 500ms);
 }
 
 TEST_F(EngineTest, MissingEngineIsUnavailableAtOnce) {
@@ -212,16 +183,9 @@ TEST_F(EngineTest, MissingEngineIsUnavailableAtOnce) {
 }
 
 TEST_F(EngineTest, MinionRestartFailsInFlightJobAndRecovers) {
-  auto inflight = submit(JobRequest{"test.sleep", List{Value(30)}, {}, 120s});
-  std::this_thread::sleep_for(300ms);
-  ASSERT_TRUE(saltgw::testing::restart_sandbox_minion());
-  ASSERT_EQ(inflight.wait_for(30s), std::future_status::ready);
-  auto r = inflight.get();
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().kind, ErrorKind::kConnectionLost) << r.error().message;
-  ASSERT_TRUE(wait_engine(60s));
-  auto p = run("test.ping");
-  ASSERT_TRUE(p.ok()) << p.error().message;
+  contract::minion_restart_fails_in_flight_job_and_recovers(
+      *engine_, 300ms, [] { ASSERT_TRUE(saltgw::testing::restart_sandbox_minion()); },
+      [this] { ASSERT_TRUE(wait_engine(60s)); });
 }
 
 // The sandbox engine runs 4 worker threads: four sleeps take them all, a

@@ -17,9 +17,11 @@
 #include "salt_ipc/minion_config.h"
 #include "salt_ipc/minion_job_strategy.h"
 #include "tests/integration/own_sandbox.h"
+#include "tests/integration/strategy_contract.h"
 
 using namespace saltgw::salt_ipc;
 using namespace std::chrono_literals;
+namespace contract = saltgw::testing::contract;
 
 namespace {
 
@@ -61,18 +63,11 @@ class MinionJobTest : public ::testing::Test {
     ASSERT_TRUE(ep.ok()) << ep.error().message;
     EventBusOptions o;
     o.endpoints = ep.value();
-    bus_ = std::make_unique<EventBus>(o);
-    strategy_ = std::make_unique<MinionJobStrategy>(*bus_, jids_);
-    bus_->start();
-    ASSERT_TRUE(wait_connected(20s)) << bus_->last_error();
+    saltgw::testing::start_bus_with(o, jids_, bus_, strategy_);
   }
   void TearDown() override {
     strategy_.reset();
     if (bus_) bus_->stop();
-  }
-
-  bool wait_connected(std::chrono::seconds limit) {
-    return saltgw::testing::wait_until([this] { return bus_->connected(); }, limit);
   }
 
   // Submits a job; `calls` (when given) counts how often its callback ran.
@@ -90,8 +85,7 @@ class MinionJobTest : public ::testing::Test {
 
   Result<JobResult> run(std::string fun, List args = {}, Map kwargs = {},
                         std::chrono::milliseconds timeout = 60s) {
-    return saltgw::testing::await_job(submit(JobRequest{std::move(fun), std::move(args), std::move(kwargs), timeout}),
-                                      timeout);
+    return saltgw::testing::run_job(*strategy_, std::move(fun), std::move(args), std::move(kwargs), timeout);
   }
 
   static saltgw::testing::OwnSandbox* sandbox_;
@@ -105,61 +99,24 @@ saltgw::testing::OwnSandbox* MinionJobTest::sandbox_ = nullptr;
 std::string MinionJobTest::start_error_;
 
 TEST_F(MinionJobTest, TestPing) {
-  std::string jid;
-  auto r = submit(JobRequest{"test.ping", {}, {}, 30s}, &jid).get();
-  ASSERT_TRUE(r.ok()) << r.error().message << "\n" << sandbox_->log_tail();
-  EXPECT_EQ(r->ret, Value(true));
-  EXPECT_TRUE(r->success);
-  EXPECT_EQ(r->retcode, 0);
-  EXPECT_EQ(r->fun, "test.ping");
-  EXPECT_EQ(r->jid, jid);
-  EXPECT_TRUE(is_valid_jid(jid)) << jid;
+  contract::test_ping_answers_true(*strategy_, 30s, [] { return sandbox_->log_tail(); });
   EXPECT_EQ(strategy_->name(), "minion_job");
 }
 
 TEST_F(MinionJobTest, TestArgWithArgsAndKwargs) {
-  auto r = run("test.arg", List{Value(1), Value("two"), Value(List{Value(3.5)})},
-               Map{{"k", Value("v")}, {"n", Value(3)}, {"flag", Value(true)}});
-  ASSERT_TRUE(r.ok()) << r.error().message;
-  const Value* args = r->ret.find("args");
-  const Value* kwargs = r->ret.find("kwargs");
-  ASSERT_TRUE(args && kwargs) << r->ret.debug_string();
-  EXPECT_EQ(*args, Value(List{Value(1), Value("two"), Value(List{Value(3.5)})}));
-  EXPECT_EQ(*kwargs->find("k"), Value("v"));
-  EXPECT_EQ(*kwargs->find("n"), Value(3));
-  EXPECT_EQ(*kwargs->find("flag"), Value(true));
-  // The marker is Salt's business: it must not reach the function.
-  EXPECT_EQ(kwargs->find("__kwarg__"), nullptr);
+  contract::test_arg_passes_args_and_kwargs(*strategy_);
 }
 
 TEST_F(MinionJobTest, RaisingFunctionIsFunctionFailed) {
-  auto r = run("test.exception", List{Value("boom from saltgw")});
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().kind, ErrorKind::kFunctionFailed) << r.error().message;
-  EXPECT_NE(r.error().message.find("boom from saltgw"), std::string::npos) << r.error().message;
+  contract::raising_function_is_function_failed(*strategy_, contract::ExceptionWords::kQuoted);
 }
 
 TEST_F(MinionJobTest, StateSls) {
-  auto r = run("state.sls", List{Value("gwtest")}, Map{{"queue", Value(true)}});
-  ASSERT_TRUE(r.ok()) << r.error().message;
-  const Value* st = r->ret.find("test_|-gwtest-ok_|-gwtest_|-succeed_without_changes");
-  ASSERT_TRUE(st) << r->ret.debug_string();
-  EXPECT_EQ(*st->find("result"), Value(true));
+  contract::state_sls_of_test_state(*strategy_);
 }
 
 TEST_F(MinionJobTest, TwentyJobsInFlightEachGetTheirOwnAnswer) {
-  std::vector<std::future<Result<JobResult>>> fs;
-  std::vector<std::string> jids(20);
-  for (int i = 0; i < 20; ++i)
-    fs.push_back(submit(JobRequest{"test.echo", List{Value("job-" + std::to_string(i))}, {}, 90s}, &jids[i]));
-  EXPECT_GE(strategy_->in_flight(), 1u);
-  for (int i = 0; i < 20; ++i) {
-    auto r = fs[i].get();
-    ASSERT_TRUE(r.ok()) << i << ": " << r.error().message;
-    EXPECT_EQ(r->ret, Value("job-" + std::to_string(i)));
-    EXPECT_EQ(r->jid, jids[i]);
-  }
-  EXPECT_EQ(strategy_->in_flight(), 0u);
+  contract::jobs_in_flight_each_get_their_own_answer(*strategy_);
 }
 
 TEST_F(MinionJobTest, TimeoutThenLateResultIsIgnored) {
@@ -227,18 +184,17 @@ TEST_F(MinionJobTest, CancelFromAnotherJobsCallbackTakesEffectBeforeItReturns) {
 }
 
 TEST_F(MinionJobTest, MinionRestartFailsInFlightJobAndRecovers) {
-  auto inflight = submit(JobRequest{"test.sleep", List{Value(30)}, {}, 120s});
-  std::this_thread::sleep_for(500ms);
-  uint64_t connects = bus_->connects();
-  ASSERT_TRUE(sandbox_->restart()) << sandbox_->log_tail();
-  ASSERT_EQ(inflight.wait_for(30s), std::future_status::ready);
-  auto r = inflight.get();
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().kind, ErrorKind::kConnectionLost) << r.error().message;
-  ASSERT_TRUE(wait_connected(30s)) << bus_->last_error();
-  EXPECT_GT(bus_->connects(), connects);
-  auto p = run("test.ping");
-  ASSERT_TRUE(p.ok()) << p.error().message;  // still patched after the restart
+  uint64_t connects = 0;
+  contract::minion_restart_fails_in_flight_job_and_recovers(
+      *strategy_, 500ms,
+      [&] {
+        connects = bus_->connects();
+        ASSERT_TRUE(sandbox_->restart()) << sandbox_->log_tail();
+      },
+      [&] {
+        ASSERT_TRUE(saltgw::testing::wait_connected(*bus_, 30s)) << bus_->last_error();
+        EXPECT_GT(bus_->connects(), connects);
+      });
 }
 
 TEST_F(MinionJobTest, SubmitWhileDisconnectedFailsAtOnce) {

@@ -140,30 +140,21 @@ class ZmqBusTest : public ::testing::Test {
     EventBusOptions o;
     o.endpoints = endpoints_;
     o.reconnect_max = 500ms;
-    bus_ = std::make_unique<EventBus>(o);
-    strategy_ = std::make_unique<ScheduleStrategy>(*bus_, jids_);
-    bus_->start();
-    ASSERT_TRUE(wait_connected(20s)) << bus_->last_error();
+    saltgw::testing::start_bus_with(o, jids_, bus_, strategy_);
   }
   void TearDown() override {
     strategy_.reset();
     if (bus_) bus_->stop();
   }
 
-  bool wait_connected(std::chrono::seconds limit) {
-    return saltgw::testing::wait_until([this] { return bus_->connected(); }, limit);
-  }
+  bool wait_connected(std::chrono::seconds limit) { return saltgw::testing::wait_connected(*bus_, limit); }
 
   std::future<Result<JobResult>> submit(JobRequest req) {
-    auto p = std::make_shared<std::promise<Result<JobResult>>>();
-    auto f = p->get_future();
-    strategy_->submit(std::move(req), [p](Result<JobResult> r) { p->set_value(std::move(r)); });
-    return f;
+    return saltgw::testing::submit_job(*strategy_, std::move(req));
   }
   Result<JobResult> run(std::string fun, List args = {}, Map kwargs = {},
                         std::chrono::milliseconds timeout = 20s) {
-    return saltgw::testing::await_job(submit(JobRequest{std::move(fun), std::move(args), std::move(kwargs), timeout}),
-                                      timeout);
+    return saltgw::testing::run_job(*strategy_, std::move(fun), std::move(args), std::move(kwargs), timeout);
   }
 
   static std::string dir_;
