@@ -880,7 +880,8 @@ def test_a_waiting_state_run_can_time_out_or_be_killed_and_the_lane_goes_on(star
     while len(replies) < 5:
         r = client.recv()
         replies[r["id"]] = r
-    assert replies[late]["timed_out"] is True and "did not start" in replies[late]["return"]
+    assert replies[late]["timed_out"] is True
+    assert "did not start: it waited for the state run before it" in replies[late]["return"]
     assert replies[kill]["killed"] is True and "Killed before it started" in replies[killed]["return"]
     assert replies[first]["success"] is True and replies[last]["success"] is True
     assert [run[0] for run in STATE_RUNS_SEEN] == [_jid(1), _jid(4)]

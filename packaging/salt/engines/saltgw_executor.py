@@ -514,8 +514,12 @@ class Executor:
             if job.cancelled:
                 del self._jobs[job.key]
                 self._lane_free(job)
-                why = ("it did not start: the engine was still learning the function list" if job.parked
-                       else "it did not start: no worker was free")
+                if job.parked:
+                    why = "it did not start: the engine was still learning the function list"
+                elif job in self._lane:
+                    why = "it did not start: it waited for the state run before it"
+                else:
+                    why = "it did not start: no worker was free"
             else:  # stays in _jobs: it holds a worker until it returns
                 why = "it is still running (threads cannot be killed)"
             self._answer_unrun(job, f"Timed out after {job.req['timeout']} s; {why}",
