@@ -131,16 +131,21 @@ struct BigWriter : Tcp::Handler, ReactorClient {
   bool use_writer;
 };
 
-// Starts a listener with BigWriter, connects a client that does not read
-// for a second; returns the reactor thread's CPU time in that second.
-long cpu_while_the_client_does_not_read(bool use_writer, Tcp::Listener& listener, int& client) {
-  BigWriter::shared = std::make_shared<BigWriter::Shared>();
+// Runs `listener` with one reactor thread whose transport is a ReactorTransport
+// for `handler`, as rest/http_server.cc does.
+void serve_on_one_reactor(Tcp::Listener& listener, const std::shared_ptr<Tcp::Handler>& handler) {
   listener.init(1, Flags<Tcp::Options>(Tcp::Options::ReuseAddr));
-  auto handler = std::make_shared<BigWriter>(use_writer);
   listener.setHandler(handler);
   listener.setTransportFactory([handler] { return std::make_shared<ReactorTransport>(handler); });
   listener.bind();
   listener.runThreaded();
+}
+
+// Starts a listener with BigWriter, connects a client that does not read
+// for a second; returns the reactor thread's CPU time in that second.
+long cpu_while_the_client_does_not_read(bool use_writer, Tcp::Listener& listener, int& client) {
+  BigWriter::shared = std::make_shared<BigWriter::Shared>();
+  serve_on_one_reactor(listener, std::make_shared<BigWriter>(use_writer));
   client = connect_to(listener.getPort());  // 8 MiB: more than a loopback socket's buffers hold
   for (int i = 0; i < 500 && BigWriter::shared->tid == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -193,12 +198,7 @@ TEST(PistacheAdapter, ReactorTransportSleepsRunsTimersTasksAndSends) {
   Probe::shared = std::make_shared<Probe::Shared>();
   auto before = tasks();
   Tcp::Listener listener(Address("127.0.0.1", Port(0)));
-  listener.init(1, Flags<Tcp::Options>(Tcp::Options::ReuseAddr));
-  auto handler = std::make_shared<Probe>();
-  listener.setHandler(handler);
-  listener.setTransportFactory([handler] { return std::make_shared<ReactorTransport>(handler); });
-  listener.bind();
-  listener.runThreaded();
+  serve_on_one_reactor(listener, std::make_shared<Probe>());
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   auto threads = new_threads(before);
   ASSERT_GE(threads.size(), 2u);  // the accept thread and one reactor
