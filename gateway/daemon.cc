@@ -114,6 +114,7 @@ class Daemon {
   std::thread list_loader_;
   std::unique_ptr<salt_ipc::JobStore> store_;
   std::unique_ptr<salt_ipc::JobAnnouncer> async_announcer_;
+  std::unique_ptr<salt_ipc::FunctionGuard> async_guard_;
   std::unique_ptr<rest::LocalApi> api_;
   std::shared_ptr<std::atomic<bool>> access_log_on_;
   std::vector<std::unique_ptr<rest::HttpServer>> servers_;
@@ -149,8 +150,11 @@ salt_ipc::Status Daemon::start() {
   store_ = std::make_unique<salt_ipc::JobStore>(cfg_.jobs_keep_count, std::chrono::seconds(static_cast<int64_t>(cfg_.jobs_keep_s)),
                                                 cfg_.jobs_keep_bytes);
   async_announcer_ = std::make_unique<salt_ipc::JobAnnouncer>(*paths_.async_jobs, *bus_);
+  // Async jobs are refused from the same list: scheduled on the minion, an
+  // unknown function would make the minion's own process import every module.
+  async_guard_ = std::make_unique<salt_ipc::FunctionGuard>(*async_announcer_, *guard_);
   api_ = std::make_unique<rest::LocalApi>(api_options(cfg_, minion_, guard_->name()),
-                                          rest::ApiDeps{*guard_, *async_announcer_, signer_, jids_, *store_, bus_.get()});
+                                          rest::ApiDeps{*guard_, *async_guard_, signer_, jids_, *store_, bus_.get()});
   // Access lines are info-level: off at log_level warning and error.
   access_log_on_ = std::make_shared<std::atomic<bool>>(access_lines_on(log_level()));
   rest::ServerOptions srv_opts = server_options(cfg_, access_log_on_);

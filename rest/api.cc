@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <ctime>
 
@@ -521,12 +522,36 @@ void LocalApi::run_streamed(JobRequest job, std::shared_ptr<Reply> reply, std::s
 
 void LocalApi::run_async(JobRequest job, Responder respond, std::shared_ptr<void> slot) {
   job.jid = deps_.jids.next();
-  std::string jid = job.jid;
-  deps_.store.started(jid, job.fun);
+  std::string jid = job.jid, fun = job.fun;
+  // An outcome that comes before submit() returns is a refusal (an unknown
+  // function): no job was started, and the client hears it now, as without
+  // async. Any later outcome is the job's result, kept for GET /jobs/{jid}.
+  struct Start {
+    std::mutex mu;
+    bool accepted = false;
+    std::optional<Result<JobResult>> early;
+  };
+  auto start = std::make_shared<Start>();
   auto& store = deps_.store;
-  deps_.async_strategy.submit(std::move(job), [jid, &store, slot](Result<JobResult> outcome) {
+  deps_.async_strategy.submit(std::move(job), [jid, &store, slot, start](Result<JobResult> outcome) {
+    {
+      std::lock_guard<std::mutex> lock(start->mu);
+      if (!start->accepted) {
+        start->early = std::move(outcome);
+        return;
+      }
+    }
     store.finished(jid, share(std::move(outcome)));
   });
+  std::optional<Result<JobResult>> early;
+  {
+    std::lock_guard<std::mutex> lock(start->mu);
+    start->accepted = true;
+    early = std::move(start->early);
+    if (!early || *early) store.started(jid, fun);
+  }
+  if (early && !*early) return respond(error_response(ApiError(early->error())));
+  if (early) store.finished(jid, share(std::move(*early)));
   HttpResponse r = json_response(202, Value(Map{{"jid", Value(jid)}}));
   r.headers.emplace_back("Location", "/dongle/" + unit_id_.display() + "/jobs/" + jid);
   r.jid = jid;
@@ -564,7 +589,6 @@ void LocalApi::job_delete(const std::string& jid, Responder respond) {
   if (rec->state != salt_ipc::JobRecord::State::kRunning)
     return respond(error_response(ApiError(HttpKind::kConflict, std::string("job ") + jid + " is not running (" +
                                                                      salt_ipc::job_state_name(rec->state) + ")")));
-  deps_.store.mark_cancel(jid);
   salt_ipc::JobControl(deps_.strategy, deps_.async_strategy)
       .stop(jid, [respond, jid](Result<salt_ipc::StopOutcome> stopped) {
         if (!stopped) return respond(error_response(stopped.error()));

@@ -9,6 +9,13 @@
 // reaching the minion; when the list is stale or not loaded yet, the job goes
 // through and a reload starts in the background, so a newly synced module is
 // never refused by an old list. Never blocks the caller.
+//
+// A refusal calls `done` before submit() returns, on the caller's thread; the
+// job never reaches `inner`. A second guard may share the first one's list
+// (the gateway guards its async jobs too: an unknown function scheduled on the
+// minion makes the minion's own process import every module to look for it).
+// The list lives as long as any guard sharing it; it is loaded through the
+// first guard's strategy.
 #pragma once
 
 #include <chrono>
@@ -22,6 +29,8 @@ namespace saltgw::salt_ipc {
 class FunctionGuard : public Strategy {
  public:
   FunctionGuard(Strategy& inner, std::chrono::seconds trust_for = std::chrono::seconds(300));
+  // Guards `inner` with the list of `shares_list_of` (refreshes reach both).
+  FunctionGuard(Strategy& inner, const FunctionGuard& shares_list_of);
   ~FunctionGuard() override;
 
   std::string_view name() const override;
@@ -39,8 +48,9 @@ class FunctionGuard : public Strategy {
   size_t size() const;
 
  private:
-  struct Impl;
-  std::shared_ptr<Impl> impl_;
+  struct List;
+  Strategy& inner_;
+  std::shared_ptr<List> list_;
 };
 
 }  // namespace saltgw::salt_ipc

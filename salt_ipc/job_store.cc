@@ -97,14 +97,6 @@ std::optional<JobRecord> JobStore::get(const std::string& jid) {
   return it->second;
 }
 
-bool JobStore::mark_cancel(const std::string& jid) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = jobs_.find(jid);
-  if (it == jobs_.end() || it->second.state != JobRecord::State::kRunning) return false;
-  it->second.cancel_requested = true;
-  return true;
-}
-
 size_t JobStore::running() const {
   std::lock_guard<std::mutex> lock(mu_);
   return jobs_.size() - finished_order_.size();

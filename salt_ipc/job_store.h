@@ -31,7 +31,6 @@ struct JobRecord {
   std::optional<Error> error;       // kFailed
   std::chrono::system_clock::time_point started;
   std::chrono::system_clock::time_point ended;
-  bool cancel_requested = false;
 };
 
 const char* job_state_name(JobRecord::State state);
@@ -48,8 +47,6 @@ class JobStore {
   // Either of the two, for an outcome as a strategy delivers it.
   void finished(const std::string& jid, Result<std::shared_ptr<const JobResult>> outcome);
   std::optional<JobRecord> get(const std::string& jid);
-  // Marks a running job as asked to stop; false when unknown or not running.
-  bool mark_cancel(const std::string& jid);
   size_t running() const;
   size_t size() const;
 

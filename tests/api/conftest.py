@@ -82,6 +82,17 @@ class Gateway:
             time.sleep(0.2)
         raise RuntimeError("saltgw never reached the minion: " + self.stderr_path.read_text()[-2000:])
 
+    def wait_function_list(self, limit=60):
+        """Until saltgw has its copy of the minion's function list (loaded in
+        the background after start; until then unknown functions reach the
+        minion, which answers for itself)."""
+        deadline = time.time() + limit
+        while time.time() < deadline:
+            if "functions loaded" in self.stderr_path.read_text(errors="replace"):
+                return
+            time.sleep(0.1)
+        raise RuntimeError("saltgw never loaded the function list: " + self.stderr_path.read_text()[-2000:])
+
     def execute(self, command, arg=(), kwarg=None, unit=None, timeout=120):
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         return requests.post(f"{self.url}/dongle/{unit or self.unit_id}/execute/",

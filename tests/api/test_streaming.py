@@ -51,6 +51,19 @@ def test_streamed_execute_raw_and_error_line(gw):
     assert last["type"] == "error" and last["kind"] == "function_failed" and last["status"] == 500
 
 
+def test_stream_lines_end_at_newline_only(gw):
+    # Text with Unicode line breaks other than "\n" (NEL, LINE SEPARATOR) and
+    # control characters stays inside its JSON line: a reader that splits
+    # the body at b"\n" gets exactly the accepted line and the result line.
+    text = "a\u0085b\u2028c\u2029d\re\x1ef\x0bg"
+    r = stream_execute(gw, {"command": "test.echo", "arg": [text]})
+    body = r.content
+    assert body.endswith(b"\n")
+    lines = [json.loads(raw) for raw in body[:-1].split(b"\n")]
+    assert [l["type"] for l in lines] == ["accepted", "result"], body[:500]
+    assert lines[-1]["return"] == text
+
+
 def test_stream_query_parameter_works_without_accept_header(gw):
     r = requests.post(f"{gw.url}/dongle/{gw.unit_id}/execute/?stream=1", json={"command": "test.ping"}, stream=True)
     lines = list(ndjson(r))

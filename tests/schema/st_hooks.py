@@ -132,7 +132,9 @@ def ndjson_stream(ctx, response, case):
     if not text.endswith("\n"):
         raise AssertionError(f"NDJSON stream does not end with a newline: ...{text[-200:]!r}")
     lines = []
-    for i, raw in enumerate(text.splitlines()):
+    # NDJSON lines end at "\n" only: a JSON string may hold U+0085 or U+2028
+    # raw, which str.splitlines() would take for line ends too.
+    for i, raw in enumerate(text[:-1].split("\n")):
         try:
             line = json.loads(raw)
         except ValueError:
