@@ -397,7 +397,9 @@ def _error_of(func, *args):
 def test_loader_dunders_work_in_worker_threads(loader_engine):
     """The fix: each job runs in a copy of the serve loop's loader context."""
     engines, module_globals, client = loader_engine
-    assert "gwfake.whoami" in client.call({"op": "functions"})["functions"]
+    # The first request waits for the listing child (which imports every
+    # module): seconds, more on a loaded box; then the list is there.
+    assert "gwfake.whoami" in client.call({"op": "functions"}, timeout=60)["functions"]
     reply = client.call({"op": "run", "fun": "gwfake.whoami"})
     assert reply["success"] is True
     assert reply["return"]["thread"].startswith("saltgw-worker-")
@@ -406,6 +408,7 @@ def test_loader_dunders_work_in_worker_threads(loader_engine):
 
 def test_retcode_from_context_is_per_job(loader_engine):
     engines, module_globals, client = loader_engine
+    client.call({"op": "functions"}, timeout=60)  # the list is there (see above)
     state = client.call({"op": "run", "fun": "gwfake.state_like"})
     assert state["success"] is False and state["retcode"] == 2
     # a job that sets a retcode does not leak it to concurrent or later jobs
