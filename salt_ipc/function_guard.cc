@@ -2,6 +2,7 @@
 
 #include <mutex>
 #include <unordered_set>
+#include <vector>
 
 #include "salt_ipc/log.h"
 
@@ -9,16 +10,28 @@ namespace saltgw::salt_ipc {
 
 using Clock = std::chrono::steady_clock;
 
-// The cached list, shared by every guard built from the first one.
+// The cached list, shared by every guard built from the first one, and the
+// jobs parked while it reloads.
 struct FunctionGuard::List : std::enable_shared_from_this<List> {
+  struct Parked {
+    const FunctionGuard* owner;
+    JobRequest request;
+    JobCallback done;
+  };
+  enum class Verdict { kPass, kRefuse, kParked };
+
   Strategy& loader;  // runs sys.list_functions
   std::chrono::seconds trust_for;
   mutable std::mutex mu;
+  // Held while parked jobs are handed on, so that a guard being destroyed
+  // either takes its own parked jobs or waits until they were handed on.
+  std::mutex hand_on;
   std::unordered_set<std::string> functions;
   Clock::time_point loaded_at{};
   bool loaded = false;
   bool loading = false;
   uint64_t generation = 0;  // bumped by invalidate(); a load started earlier is stale
+  std::vector<Parked> parked;
 
   List(Strategy& s, std::chrono::seconds t) : loader(s), trust_for(t) {}
 
@@ -37,28 +50,72 @@ struct FunctionGuard::List : std::enable_shared_from_this<List> {
                   });
   }
 
-  void loaded_now(uint64_t gen, Result<JobResult> r) {
+  // A known function (or any, before the first load) passes; an unknown one
+  // is refused when the list is fresh, else parked until the reload ends.
+  Verdict admit(const FunctionGuard* owner, JobRequest& request, JobCallback& done) {
     std::lock_guard<std::mutex> lock(mu);
-    loading = false;
-    if (!r || !r->ret.is_list()) {
-      log(LogLevel::kWarning, "function list: could not load (" + (r ? std::string("not a list") : r.error().message) +
-                                  "); unknown functions are left to the minion");
-      return;
-    }
-    std::unordered_set<std::string> fresh;
-    for (const auto& f : r->ret.as_list())
-      if (f.is_string()) fresh.insert(f.as_string());
-    functions.swap(fresh);
-    loaded = true;
-    loaded_at = gen == generation ? Clock::now() : Clock::time_point{};
-    log(LogLevel::kInfo, "function list: " + std::to_string(functions.size()) + " functions loaded");
+    if (!loaded || functions.count(request.fun)) return Verdict::kPass;
+    if (Clock::now() - loaded_at < trust_for) return Verdict::kRefuse;
+    parked.push_back(Parked{owner, std::move(request), std::move(done)});
+    return Verdict::kParked;
   }
 
-  enum class Verdict { kPass, kRefuse, kPassAndReload };
-  Verdict judge(const std::string& fun) const {
+  void loaded_now(uint64_t gen, Result<JobResult> r) {
+    std::lock_guard<std::mutex> handing(hand_on);
+    std::vector<Parked> waiting;
+    bool ok = r && r->ret.is_list();
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      loading = false;
+      waiting.swap(parked);
+      if (ok) {
+        std::unordered_set<std::string> fresh;
+        for (const auto& f : r->ret.as_list())
+          if (f.is_string()) fresh.insert(f.as_string());
+        functions.swap(fresh);
+        loaded = true;
+        loaded_at = gen == generation ? Clock::now() : Clock::time_point{};
+      }
+    }
+    if (ok)
+      log(LogLevel::kInfo, "function list: " + std::to_string(size()) + " functions loaded");
+    else
+      log(LogLevel::kWarning, "function list: could not load (" + (r ? std::string("not a list") : r.error().message) +
+                                  "); unknown functions are left to the minion");
+    // Parked jobs are judged by this load, fresh or not: they never wait twice.
+    for (auto& p : waiting) {
+      bool known = !ok || has(p.request.fun);
+      if (known) p.owner->inner_.submit(std::move(p.request), std::move(p.done));
+      else p.done(refusal(p.request.fun));
+    }
+  }
+
+  bool has(const std::string& fun) const {
     std::lock_guard<std::mutex> lock(mu);
-    if (!loaded || functions.count(fun)) return Verdict::kPass;
-    return Clock::now() - loaded_at < trust_for ? Verdict::kRefuse : Verdict::kPassAndReload;
+    return functions.count(fun) > 0;
+  }
+  size_t size() const {
+    std::lock_guard<std::mutex> lock(mu);
+    return loaded ? functions.size() : 0;
+  }
+  size_t parked_for(const FunctionGuard* owner) const {
+    std::lock_guard<std::mutex> lock(mu);
+    size_t n = 0;
+    for (const auto& p : parked) n += p.owner == owner;
+    return n;
+  }
+  std::vector<Parked> take_parked(const FunctionGuard* owner) {
+    std::lock_guard<std::mutex> handing(hand_on);
+    std::lock_guard<std::mutex> lock(mu);
+    std::vector<Parked> mine, others;
+    for (auto& p : parked) (p.owner == owner ? mine : others).push_back(std::move(p));
+    parked.swap(others);
+    return mine;
+  }
+
+  static Error refusal(const std::string& fun) {
+    return make_error(ErrorKind::kUnknownFunction,
+                      "unknown function '" + fun + "': '" + fun + "' is not available on this minion");
   }
 };
 
@@ -68,11 +125,15 @@ FunctionGuard::FunctionGuard(Strategy& inner, std::chrono::seconds trust_for)
 FunctionGuard::FunctionGuard(Strategy& inner, const FunctionGuard& shares_list_of)
     : inner_(inner), list_(shares_list_of.list_) {}
 
-FunctionGuard::~FunctionGuard() = default;
+FunctionGuard::~FunctionGuard() {
+  // Jobs parked here are answered before `inner_` may go away.
+  for (auto& p : list_->take_parked(this))
+    p.done(make_error(ErrorKind::kCancelled, "saltgw is shutting down; the job was not started"));
+}
 
 std::string_view FunctionGuard::name() const { return inner_.name(); }
 
-size_t FunctionGuard::in_flight() const { return inner_.in_flight(); }
+size_t FunctionGuard::in_flight() const { return inner_.in_flight() + list_->parked_for(this); }
 
 Capabilities FunctionGuard::capabilities() const { return inner_.capabilities(); }
 
@@ -91,20 +152,16 @@ void FunctionGuard::invalidate() {
   list_->refresh();
 }
 
-size_t FunctionGuard::size() const {
-  std::lock_guard<std::mutex> lock(list_->mu);
-  return list_->loaded ? list_->functions.size() : 0;
-}
+size_t FunctionGuard::size() const { return list_->size(); }
 
 std::string FunctionGuard::submit(JobRequest request, JobCallback done) {
-  List::Verdict verdict = list_->judge(request.fun);
-  if (verdict == List::Verdict::kPassAndReload) list_->refresh();
-  if (verdict == List::Verdict::kRefuse) {
-    done(make_error(ErrorKind::kUnknownFunction,
-                    "unknown function '" + request.fun + "': '" + request.fun + "' is not available on this minion"));
-    return request.jid;
+  std::string jid = request.jid;
+  switch (list_->admit(this, request, done)) {
+    case List::Verdict::kPass: return inner_.submit(std::move(request), std::move(done));
+    case List::Verdict::kRefuse: done(List::refusal(request.fun)); return jid;
+    case List::Verdict::kParked: list_->refresh(); return jid;
   }
-  return inner_.submit(std::move(request), std::move(done));
+  return jid;
 }
 
 }  // namespace saltgw::salt_ipc

@@ -1,6 +1,7 @@
 // FunctionGuard: an unknown function is refused from a fresh list before it
-// reaches the strategy; before the list loads, or when it is stale, the job
-// goes through; a second guard shares the first one's list (the gateway's
+// reaches the strategy; before the list loads the job goes through; with a
+// stale list it waits for the reload and is judged by it (sent on if the
+// reload fails); a second guard shares the first one's list (the gateway's
 // async jobs), so a refresh through either reaches both.
 #include "salt_ipc/function_guard.h"
 
@@ -27,6 +28,10 @@ class Minion : public Strategy {
     r.fun = request.fun;
     r.success = true;
     if (request.fun == "sys.list_functions") {
+      if (fail_list) {
+        done(make_error(ErrorKind::kTimeout, "no answer"));
+        return "j";
+      }
       List l;
       for (const auto& f : functions) l.emplace_back(f);
       r.ret = Value(std::move(l));
@@ -46,6 +51,7 @@ class Minion : public Strategy {
   std::vector<std::string> functions;
   std::vector<std::string> submitted;
   bool hold_list = false;
+  bool fail_list = false;
   std::function<void()> held;
 };
 
@@ -97,6 +103,51 @@ TEST(FunctionGuard, AStaleListLetsTheJobThroughAndReloads) {
   ASSERT_TRUE(got && got->ok());
   EXPECT_EQ(minion.submitted, (std::vector<std::string>{"sys.list_functions", "new.fun"}));
   EXPECT_EQ(guard.size(), 2u);
+}
+
+TEST(FunctionGuard, AnUnknownFunctionWaitsForTheReloadOfAStaleListAndIsJudgedByIt) {
+  Minion minion({"test.ping"});
+  FunctionGuard guard(minion, 0s);  // never fresh
+  guard.refresh();
+  minion.hold_list = true;
+  minion.submitted.clear();
+  std::optional<Result<JobResult>> got;
+  guard.submit(JobRequest{"no.such", {}, {}, 1s, "20260101000000000001"},
+               [&](Result<JobResult> r) { got = std::move(r); });
+  EXPECT_FALSE(got);  // parked: the reload has not answered
+  EXPECT_EQ(guard.in_flight(), 1u);
+  EXPECT_EQ(minion.submitted, std::vector<std::string>{"sys.list_functions"});
+  minion.held();
+  ASSERT_TRUE(got && !got->ok());
+  EXPECT_EQ(got->error().kind, ErrorKind::kUnknownFunction);
+  EXPECT_EQ(minion.submitted, std::vector<std::string>{"sys.list_functions"});  // never sent
+  EXPECT_EQ(guard.in_flight(), 0u);
+}
+
+TEST(FunctionGuard, AJobWaitingForAReloadThatFailsIsSentOn) {
+  Minion minion({"test.ping"});
+  FunctionGuard guard(minion, 0s);
+  guard.refresh();
+  minion.fail_list = true;
+  auto got = run(guard, "no.such");
+  ASSERT_TRUE(got && got->ok());  // the minion answers for itself
+  EXPECT_EQ(minion.submitted.back(), "no.such");
+}
+
+TEST(FunctionGuard, DestroyingAGuardAnswersTheJobsWaitingInIt) {
+  Minion minion({"test.ping"});
+  std::optional<Result<JobResult>> got;
+  {
+    FunctionGuard guard(minion, 0s);
+    guard.refresh();
+    minion.hold_list = true;
+    guard.submit(JobRequest{"no.such", {}, {}, 1s, "20260101000000000002"},
+                 [&](Result<JobResult> r) { got = std::move(r); });
+    EXPECT_FALSE(got);
+  }
+  ASSERT_TRUE(got && !got->ok());
+  EXPECT_EQ(got->error().kind, ErrorKind::kCancelled);
+  minion.held();  // the reload answers after the guard is gone: nothing happens
 }
 
 TEST(FunctionGuard, ASecondGuardSharesTheListAndItsRefreshes) {
