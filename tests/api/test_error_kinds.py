@@ -10,6 +10,7 @@ The kinds are read from docs/api-errors.md's table, so a kind documented
 there and not walked here (or walked here and not documented) fails
 test_every_documented_kind_is_walked.
 """
+import concurrent.futures
 import os
 import re
 import signal
@@ -22,6 +23,7 @@ import pytest
 import requests
 import zmq
 
+from slow_jobs import refused_while
 from test_faults import OwnMinion, Saltgw, wait_for
 
 DOCS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "api-errors.md")
@@ -229,21 +231,12 @@ def execute(g, fun, arg=(), timeout=60, **kw):
                          timeout=timeout)
 
 
-def hold_jobs(g, count, seconds=4):
-    """`count` test.sleep jobs in flight, in threads; returns a join() for their answers."""
-    answers = []
-    threads = [threading.Thread(target=lambda: answers.append(execute(g, "test.sleep", [seconds])))
-               for _ in range(count)]
-    for t in threads:
-        t.start()
-    wait_for("the jobs to be in flight", lambda: requests.get(g.url + "/info/", timeout=5).ok, 5)
-    time.sleep(0.7)  # the requests reach saltgw and take their places
-
-    def join():
-        for t in threads:
-            t.join(seconds + 30)
-        return answers
-    return join
+def hold_places(g, pool, seconds, probe_status):
+    """One test.sleep job in flight (a future), seen to hold its place: a
+    test.ping probe was answered `probe_status` while it ran (that answer)."""
+    (r, (slow,)) = refused_while(pool, lambda: execute(g, "test.sleep", [seconds]), 1,
+                                 lambda: execute(g, "test.ping", timeout=30), probe_status)
+    return r, slow
 
 
 # ---- the walk: one test per kind ------------------------------------------------------
@@ -309,10 +302,11 @@ def test_result_trimmed_by_the_minion(shared):
 
 def test_overloaded_is_503_with_retry_after(gw_with):
     g = gw_with("--dispatch", "schedule", config_text="max_jobs: 1\nmax_jobs_per_client: 1\n")
-    join = hold_jobs(g, 1)
-    body = assert_error(Answer.of(execute(g, "test.ping")), "overloaded")
-    assert "max_jobs" in body["error"]
-    assert [a.status_code for a in join()] == [200]
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        r, slow = hold_places(g, pool, 4, 503)
+        body = assert_error(Answer.of(r), "overloaded")
+        assert "max_jobs" in body["error"]
+        assert slow.result().status_code == 200
 
 
 def test_overloaded_connections_too(gw_with):
@@ -327,13 +321,14 @@ def test_overloaded_connections_too(gw_with):
 
 
 def test_cancelled_at_shutdown(gw_with):
-    g = gw_with("--dispatch", "schedule", config_text="shutdown_grace_seconds: 2\n")
-    join = hold_jobs(g, 1, seconds=30)
-    g.proc.send_signal(signal.SIGTERM)
-    wait_for("saltgw to start draining", lambda: "shutting down" in g.log(), 10)
-    assert_error(Answer.of(execute(g, "test.ping", timeout=10)), "cancelled")  # refused while draining
-    (running,) = join()
-    assert_error(Answer.of(running), "cancelled")  # cut at the grace period
+    # max_jobs 1 only to see the slow job hold its place before the signal.
+    g = gw_with("--dispatch", "schedule", config_text="shutdown_grace_seconds: 2\nmax_jobs: 1\nmax_jobs_per_client: 1\n")
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        _, running = hold_places(g, pool, 30, 503)
+        g.proc.send_signal(signal.SIGTERM)
+        wait_for("saltgw to start draining", lambda: "shutting down" in g.log(), 10)
+        assert_error(Answer.of(execute(g, "test.ping", timeout=10)), "cancelled")  # refused while draining
+        assert_error(Answer.of(running.result()), "cancelled")  # cut at the grace period
     assert g.proc.wait(15) == 0
 
 
@@ -401,10 +396,11 @@ def test_body_too_large(shared):
 
 def test_too_many_requests(gw_with):
     g = gw_with("--dispatch", "schedule", config_text="max_jobs: 4\nmax_jobs_per_client: 1\n")
-    join = hold_jobs(g, 1)
-    body = assert_error(Answer.of(execute(g, "test.ping")), "too_many_requests")
-    assert "max_jobs_per_client" in body["error"]
-    join()
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        r, slow = hold_places(g, pool, 4, 429)
+        body = assert_error(Answer.of(r), "too_many_requests")
+        assert "max_jobs_per_client" in body["error"]
+        assert slow.result().status_code == 200
 
 
 def test_headers_too_large(shared):
