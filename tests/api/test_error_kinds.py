@@ -10,7 +10,6 @@ The kinds are read from docs/api-errors.md's table, so a kind documented
 there and not walked here (or walked here and not documented) fails
 test_every_documented_kind_is_walked.
 """
-import concurrent.futures
 import os
 import re
 import signal
@@ -23,7 +22,7 @@ import pytest
 import requests
 import zmq
 
-from slow_jobs import refused_while
+from slow_jobs import hold_places
 from test_faults import OwnMinion, Saltgw, wait_for
 
 DOCS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "api-errors.md")
@@ -231,14 +230,6 @@ def execute(g, fun, arg=(), timeout=60, **kw):
                          timeout=timeout)
 
 
-def hold_places(g, pool, seconds, probe_status):
-    """One test.sleep job in flight (a future), seen to hold its place: a
-    test.ping probe was answered `probe_status` while it ran (that answer)."""
-    (r, (slow,)) = refused_while(pool, lambda: execute(g, "test.sleep", [seconds]), 1,
-                                 lambda: execute(g, "test.ping", timeout=30), probe_status)
-    return r, slow
-
-
 # ---- the walk: one test per kind ------------------------------------------------------
 
 def test_invalid_argument(shared):
@@ -302,11 +293,10 @@ def test_result_trimmed_by_the_minion(shared):
 
 def test_overloaded_is_503_with_retry_after(gw_with):
     g = gw_with("--dispatch", "schedule", config_text="max_jobs: 1\nmax_jobs_per_client: 1\n")
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        r, slow = hold_places(g, pool, 4, 503)
-        body = assert_error(Answer.of(r), "overloaded")
-        assert "max_jobs" in body["error"]
-        assert slow.result().status_code == 200
+    r, held = hold_places(g, 1, 4, lambda: execute(g, "test.ping", timeout=30), 503)
+    body = assert_error(Answer.of(r), "overloaded")
+    assert "max_jobs" in body["error"]
+    assert held[0].last()["type"] == "result"
 
 
 def test_overloaded_connections_too(gw_with):
@@ -321,14 +311,13 @@ def test_overloaded_connections_too(gw_with):
 
 
 def test_cancelled_at_shutdown(gw_with):
-    # max_jobs 1 only to see the slow job hold its place before the signal.
-    g = gw_with("--dispatch", "schedule", config_text="shutdown_grace_seconds: 2\nmax_jobs: 1\nmax_jobs_per_client: 1\n")
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        _, running = hold_places(g, pool, 30, 503)
-        g.proc.send_signal(signal.SIGTERM)
-        wait_for("saltgw to start draining", lambda: "shutting down" in g.log(), 10)
-        assert_error(Answer.of(execute(g, "test.ping", timeout=10)), "cancelled")  # refused while draining
-        assert_error(Answer.of(running.result()), "cancelled")  # cut at the grace period
+    g = gw_with("--dispatch", "schedule", config_text="shutdown_grace_seconds: 2\n")
+    _, (running,) = hold_places(g, 1, 30, lambda: requests.get(g.url + "/", timeout=10), 200)
+    g.proc.send_signal(signal.SIGTERM)
+    wait_for("saltgw to start draining", lambda: "shutting down" in g.log(), 10)
+    assert_error(Answer.of(execute(g, "test.ping", timeout=10)), "cancelled")  # refused while draining
+    last = running.last()  # cut at the grace period
+    assert last["type"] == "error" and last["kind"] == "cancelled" and last["status"] == 503, last
     assert g.proc.wait(15) == 0
 
 
@@ -396,11 +385,10 @@ def test_body_too_large(shared):
 
 def test_too_many_requests(gw_with):
     g = gw_with("--dispatch", "schedule", config_text="max_jobs: 4\nmax_jobs_per_client: 1\n")
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        r, slow = hold_places(g, pool, 4, 429)
-        body = assert_error(Answer.of(r), "too_many_requests")
-        assert "max_jobs_per_client" in body["error"]
-        assert slow.result().status_code == 200
+    r, held = hold_places(g, 1, 4, lambda: execute(g, "test.ping", timeout=30), 429)
+    body = assert_error(Answer.of(r), "too_many_requests")
+    assert "max_jobs_per_client" in body["error"]
+    assert held[0].last()["type"] == "result"
 
 
 def test_headers_too_large(shared):

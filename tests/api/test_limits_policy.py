@@ -6,31 +6,27 @@ import time
 import pytest
 import requests
 
-from slow_jobs import REFUSED, refused_while, sleep_job
+from slow_jobs import hold_places
 
 
 def test_per_client_limit_is_429_with_retry_after(gateway_factory):
     g = gateway_factory(config_text="max_jobs: 10\nmax_jobs_per_client: 2\n")
-    with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        r, slow = refused_while(pool, lambda: sleep_job(g, 3), 2,
-                                lambda: requests.post(f"{g.url}/dongle/{g.unit_id}/execute/",
-                                                      json={"command": "test.ping"}, timeout=10), 429)
-        assert r.headers["Retry-After"] == "1"
-        assert "max_jobs_per_client" in r.json()["error"]
-        assert all(f.result().status_code == 200 for f in slow)
+    r, held = hold_places(g, 2, 4, lambda: requests.post(f"{g.url}/dongle/{g.unit_id}/execute/",
+                                                         json={"command": "test.ping"}, timeout=10), 429)
+    assert r.headers["Retry-After"] == "1"
+    assert "max_jobs_per_client" in r.json()["error"]
+    assert all(job.last()["type"] == "result" for job in held)
     # Places are given back when jobs end.
     assert g.execute("test.ping").json() is True
 
 
 def test_total_limit_is_503_overloaded(gateway_factory):
     g = gateway_factory(config_text="max_jobs: 1\nmax_jobs_per_client: 1\n")
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        r, slow = refused_while(pool, lambda: sleep_job(g, 3), 1,
-                                lambda: requests.post(f"{g.url}/dongle/{g.unit_id}/execute_raw/",
-                                                      json={"command": "test.ping"}, timeout=10), 503)
-        assert r.json()["kind"] == "overloaded"
-        assert "Retry-After" in r.headers
-        assert slow[0].result().status_code == 200
+    r, held = hold_places(g, 1, 4, lambda: requests.post(f"{g.url}/dongle/{g.unit_id}/execute_raw/",
+                                                         json={"command": "test.ping"}, timeout=10), 503)
+    assert r.json()["kind"] == "overloaded"
+    assert "Retry-After" in r.headers
+    assert held[0].last()["type"] == "result"
 
 
 def test_deny_list_applies_to_every_job_route(gateway_factory):

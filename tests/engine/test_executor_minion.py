@@ -381,10 +381,12 @@ def test_idle_engine_does_not_wake_up(client):
 
 def test_zz_minion_stop_removes_socket(minion):
     """Last: stopping the minion stops the engine and removes its socket."""
-    stopped = sandbox("stop", str(minion["dir"]))
+    # A loaded box (the release matrix runs two minions beside the sanitizer
+    # lane) once needed more than the default 10 s before the group SIGTERM.
+    stopped = sandbox("stop", str(minion["dir"]), "--grace", "60")
     assert stopped.returncode == 0, stopped.stderr
-    assert not os.path.exists(minion["path"])
     log = (minion["dir"] / "log" / "minion").read_text()
+    assert not os.path.exists(minion["path"]), log[-3000:]
     assert "saltgw_executor stopped" in log
     assert "could not be started" not in log  # the engine never crashed
 

@@ -329,6 +329,8 @@ def main():
     ap.add_argument("--ipc-mode", default="ipc", choices=["ipc", "tcp"])
     ap.add_argument("--set", action="append", default=[], help="extra minion option key=yaml")
     ap.add_argument("--timeout", type=float, default=90)
+    ap.add_argument("--grace", type=float, default=15,
+                    help="stop: seconds the minion has to stop itself (2/3) and its process group (1/3) before SIGKILL")
     ap.add_argument("--engine", action="store_true", help="enable the saltgw executor engine")
     ap.add_argument("--autopi", action="store_true",
                     help="patch the minion as AutoPi devices are (minion_job events, event_result returner)")
@@ -341,8 +343,8 @@ def main():
     if a.command == "start":
         start(a.dir, a.id, a.ipc_mode, extra, a.timeout, a.engine, a.autopi)
     elif a.command == "stop":
-        dog = watchdog(60, f"stopping the minion in {a.dir}")
-        stop(a.dir)
+        dog = watchdog(a.grace + 45, f"stopping the minion in {a.dir}")
+        stop(a.dir, a.grace)
         dog.cancel()
     elif a.command == "restart":
         d = os.path.abspath(a.dir)
