@@ -323,7 +323,8 @@ void LocalApi::run_job(JobRequest job, Responder respond, std::shared_ptr<void> 
   std::string jid = job.jid;
   deps_.store.started(jid, job.fun);
   auto& store = deps_.store;
-  deps_.strategy.submit(std::move(job), [respond, jid, &store, slot](Result<JobResult> outcome) {
+  deps_.strategy.submit(std::move(job), [respond, jid, &store, slot](Result<JobResult> outcome) mutable {
+    slot.reset();  // the place is free before the client hears the answer (see admit())
     auto shared = share(std::move(outcome));
     store.finished(jid, shared);
     HttpResponse r;
@@ -511,7 +512,8 @@ void LocalApi::run_streamed(JobRequest job, std::shared_ptr<Reply> reply, std::s
   out->limit = opts_.stream_max_backlog;
   job.progress = [out](salt_ipc::JobProgress p) { out->progress(std::move(p)); };
   auto& store = deps_.store;
-  deps_.strategy.submit(std::move(job), [out, jid, &store, slot](Result<JobResult> outcome) {
+  deps_.strategy.submit(std::move(job), [out, jid, &store, slot](Result<JobResult> outcome) mutable {
+    slot.reset();  // see admit()
     auto shared = share(std::move(outcome));
     store.finished(jid, shared);
     Map last = outcome_map(shared);
@@ -533,7 +535,8 @@ void LocalApi::run_async(JobRequest job, Responder respond, std::shared_ptr<void
   };
   auto start = std::make_shared<Start>();
   auto& store = deps_.store;
-  deps_.async_strategy.submit(std::move(job), [jid, &store, slot, start](Result<JobResult> outcome) {
+  deps_.async_strategy.submit(std::move(job), [jid, &store, slot, start](Result<JobResult> outcome) mutable {
+    slot.reset();  // see admit()
     {
       std::lock_guard<std::mutex> lock(start->mu);
       if (!start->accepted) {

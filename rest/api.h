@@ -193,7 +193,9 @@ class LocalApi {
   void events(const HttpRequest& req, std::shared_ptr<Reply> reply);
   bool authorized(const HttpRequest& req) const;
   // A place for one more job from `client`, released when the holder dies;
-  // nullptr (and an answer sent) when a limit is reached.
+  // nullptr (and an answer sent) when a limit is reached. A job's callback
+  // releases it before the client hears the answer, so that a client that
+  // sends its next job on the answer always finds its place free.
   std::shared_ptr<void> admit(const std::string& client, const Responder& respond);
 
   struct Sse;

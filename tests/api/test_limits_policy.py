@@ -29,6 +29,21 @@ def test_total_limit_is_503_overloaded(gateway_factory):
     assert held[0].last()["type"] == "result"
 
 
+def test_a_client_that_sends_its_next_job_on_the_answer_is_never_refused(gateway_factory):
+    # The place is free before the answer goes out: one job at a time under
+    # max_jobs_per_client 1 is never 429/503, plain, streamed or async.
+    g = gateway_factory(config_text="max_jobs: 1\nmax_jobs_per_client: 1\n")
+    u = f"{g.url}/dongle/{g.unit_id}"
+    with requests.Session() as s:
+        for i in range(60):
+            r = s.post(f"{u}/execute/", json={"command": "test.ping"}, timeout=30)
+            assert r.status_code == 200 and r.json() is True, (i, r.status_code, r.text)
+        for i in range(20):
+            r = s.post(f"{u}/execute/?stream=1", json={"command": "test.ping"}, timeout=30)
+            assert r.status_code == 200, (i, r.status_code, r.text)
+            assert _json.loads(r.text.rstrip("\n").split("\n")[-1])["type"] == "result", r.text
+
+
 def test_deny_list_applies_to_every_job_route(gateway_factory):
     g = gateway_factory(config_text='functions_deny: ["cmd.*", "state.sls"]\n')
     u = f"{g.url}/dongle/{g.unit_id}"

@@ -243,3 +243,57 @@ TEST(StreamProgress, PlainExecuteAsksForNoProgress) {
 }
 
 }  // namespace
+
+// A client that sends its next job on the answer finds its place free
+// (max_jobs_per_client 1 and one job at a time is never refused): the place
+// is given back before the answer, or the stream's last line, goes out.
+class WatchingReply : public MemoryReply {
+ public:
+  explicit WatchingReply(const LocalApi& api) : api_(api) {}
+  void send(HttpResponse r) override {
+    in_flight_at_answer = api_.jobs_in_flight();
+    MemoryReply::send(std::move(r));
+  }
+  size_t in_flight_at_answer = 99;
+
+ private:
+  const LocalApi& api_;
+};
+
+class WatchingStream : public MemoryStream {
+ public:
+  explicit WatchingStream(const LocalApi& api) : api_(api) {}
+  bool write(std::string_view chunk) override {
+    if (chunk.find(R"("type":"result")") != std::string_view::npos) in_flight_at_result = api_.jobs_in_flight();
+    return MemoryStream::write(chunk);
+  }
+  size_t in_flight_at_result = 99;
+
+ private:
+  const LocalApi& api_;
+};
+
+TEST(JobPlaces, ThePlaceIsFreeBeforeTheClientHearsTheAnswer) {
+  Fixture f(ProgressKind::kNone);
+  HttpRequest req;
+  req.method = "POST";
+  req.path = "/dongle/m/execute/";
+  req.body = R"({"command": "test.ping"})";
+  req.client = "127.0.0.1";
+  auto plain = std::make_shared<WatchingReply>(*f.api);
+  f.api->handle(req, plain);
+  EXPECT_EQ(f.api->jobs_in_flight(), 1u);
+  f.strategy.end();
+  EXPECT_EQ(plain->whole.status, 200);
+  EXPECT_EQ(plain->in_flight_at_answer, 0u);
+
+  req.accept = "application/x-ndjson";
+  auto streamed = std::make_shared<MemoryReply>();
+  auto stream = std::make_shared<WatchingStream>(*f.api);
+  streamed->out = stream;
+  f.api->handle(req, streamed);
+  EXPECT_EQ(f.api->jobs_in_flight(), 1u);
+  f.strategy.end();
+  EXPECT_EQ(types(stream->lines()), (std::vector<std::string>{"accepted", "result"}));
+  EXPECT_EQ(stream->in_flight_at_result, 0u);
+}
