@@ -134,6 +134,15 @@ struct Fixture {
     o.stream_max_backlog = limit;
     api = std::make_unique<LocalApi>(o, ApiDeps{strategy, strategy, signer, jids, store, nullptr});
   }
+  // POST execute test.ping from one client, plain (no Accept header).
+  static HttpRequest ping() {
+    HttpRequest req;
+    req.method = "POST";
+    req.path = "/dongle/m/execute/";
+    req.body = R"({"command": "test.ping"})";
+    req.client = "127.0.0.1";
+    return req;
+  }
   std::shared_ptr<MemoryReply> start() {
     HttpRequest req;
     req.method = "POST";
@@ -230,11 +239,7 @@ TEST(StreamProgress, ProgressLostOnTheWayIsReported) {
 
 TEST(StreamProgress, PlainExecuteAsksForNoProgress) {
   Fixture f(ProgressKind::kPerStep);
-  HttpRequest req;
-  req.method = "POST";
-  req.path = "/dongle/m/execute/";
-  req.body = R"({"command": "test.ping"})";
-  req.client = "127.0.0.1";
+  HttpRequest req = Fixture::ping();
   auto reply = std::make_shared<MemoryReply>();
   f.api->handle(req, reply);
   EXPECT_FALSE(f.strategy.job.progress);
@@ -242,7 +247,6 @@ TEST(StreamProgress, PlainExecuteAsksForNoProgress) {
   EXPECT_EQ(reply->whole.status, 200);
 }
 
-}  // namespace
 
 // A client that sends its next job on the answer finds its place free
 // (max_jobs_per_client 1 and one job at a time is never refused): the place
@@ -275,11 +279,7 @@ class WatchingStream : public MemoryStream {
 
 TEST(JobPlaces, ThePlaceIsFreeBeforeTheClientHearsTheAnswer) {
   Fixture f(ProgressKind::kNone);
-  HttpRequest req;
-  req.method = "POST";
-  req.path = "/dongle/m/execute/";
-  req.body = R"({"command": "test.ping"})";
-  req.client = "127.0.0.1";
+  HttpRequest req = Fixture::ping();
   auto plain = std::make_shared<WatchingReply>(*f.api);
   f.api->handle(req, plain);
   EXPECT_EQ(f.api->jobs_in_flight(), 1u);
@@ -297,3 +297,5 @@ TEST(JobPlaces, ThePlaceIsFreeBeforeTheClientHearsTheAnswer) {
   EXPECT_EQ(types(stream->lines()), (std::vector<std::string>{"accepted", "result"}));
   EXPECT_EQ(stream->in_flight_at_result, 0u);
 }
+
+}  // namespace
