@@ -51,12 +51,13 @@ struct FunctionGuard::List : std::enable_shared_from_this<List> {
   }
 
   // A known function (or any, before the first load) passes; an unknown one
-  // is refused when the list is fresh, else parked until the reload ends.
-  Verdict admit(const FunctionGuard* owner, JobRequest& request, JobCallback& done) {
+  // is refused when the list is fresh, else parked (a copy of the request:
+  // the caller still returns its jid) until the reload ends.
+  Verdict admit(const FunctionGuard* owner, const JobRequest& request, JobCallback& done) {
     std::lock_guard<std::mutex> lock(mu);
     if (!loaded || functions.count(request.fun)) return Verdict::kPass;
     if (Clock::now() - loaded_at < trust_for) return Verdict::kRefuse;
-    parked.push_back(Parked{owner, std::move(request), std::move(done)});
+    parked.push_back(Parked{owner, request, std::move(done)});
     return Verdict::kParked;
   }
 
@@ -155,13 +156,12 @@ void FunctionGuard::invalidate() {
 size_t FunctionGuard::size() const { return list_->size(); }
 
 std::string FunctionGuard::submit(JobRequest request, JobCallback done) {
-  std::string jid = request.jid;
   switch (list_->admit(this, request, done)) {
-    case List::Verdict::kPass: return inner_.submit(std::move(request), std::move(done));
-    case List::Verdict::kRefuse: done(List::refusal(request.fun)); return jid;
-    case List::Verdict::kParked: list_->refresh(); return jid;
+    case List::Verdict::kPass: break;
+    case List::Verdict::kRefuse: done(List::refusal(request.fun)); return request.jid;
+    case List::Verdict::kParked: list_->refresh(); return request.jid;
   }
-  return jid;
+  return inner_.submit(std::move(request), std::move(done));
 }
 
 }  // namespace saltgw::salt_ipc
